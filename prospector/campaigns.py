@@ -1,0 +1,213 @@
+"""Campaign files (``campaigns/NAME.toml``) -> validated ``Campaign`` objects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from prospector.errors import CampaignError
+from prospector.validation import Strict, read_toml, validate
+
+OpportunityType = Literal["broken_link", "resource_page", "guest_post"]
+OPPORTUNITY_TYPES: tuple[OpportunityType, ...] = ("broken_link", "resource_page", "guest_post")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+$")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an absolute http(s) URL")
+    return value
+
+
+class Target(Strict):
+    """One of our pages that the campaign earns links for."""
+
+    url: str
+    title: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+
+class Seeds(Strict):
+    urls: list[str] = Field(default_factory=list)
+    sites: list[str] = Field(default_factory=list)
+
+    @field_validator("urls", "sites")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        return [_http_url(item) for item in value]
+
+
+class Footprints(Strict):
+    """Search footprints per opportunity type; ``{kw}`` is replaced by each keyword.
+
+    Absent (None) means Prospector's defaults for that type; an empty list means none.
+    """
+
+    broken_link: list[str] | None = None
+    resource_page: list[str] | None = None
+    guest_post: list[str] | None = None
+
+    @field_validator("broken_link", "resource_page", "guest_post")
+    @classmethod
+    def _placeholder(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or []:
+            if "{kw}" not in item:
+                raise ValueError(f"footprint '{item}' has no {{kw}} placeholder")
+        return value
+
+
+class Templates(Strict):
+    broken_link: str = "broken_link.j2"
+    resource_page: str = "resource_page.j2"
+    guest_post: str = "guest_post.j2"
+
+
+class FollowUp(Strict):
+    after_days: int = Field(ge=1, le=90)
+    template: str = Field(min_length=1)
+
+
+class Limits(Strict):
+    max_prospects_per_run: int = Field(50, ge=1)
+    max_pages_per_site: int = Field(30, ge=1)
+    max_depth: int = Field(2, ge=0, le=10)
+    max_sends_per_day: int = Field(20, ge=0)
+
+
+class Exclusions(Strict):
+    domains: list[str] = Field(default_factory=list)
+    url_patterns: list[str] = Field(default_factory=list)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for item in value:
+            domain = item.strip().lower()
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"'{item}' is not a domain (e.g. example.com or *.example.com)")
+            out.append(domain)
+        return out
+
+    @field_validator("url_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                re.compile(item)
+            except re.error as exc:
+                raise ValueError(f"'{item}' is not a regular expression: {exc}") from None
+        return value
+
+
+class SyndicatedCopy(Strict):
+    """A copy of our content on a partner site, and what it must carry."""
+
+    url: str
+    original: str
+    require: Literal["canonical", "noindex", "canonical_or_noindex", "none"] = (
+        "canonical_or_noindex"
+    )
+    attribution: bool = True
+
+    @field_validator("url", "original")
+    @classmethod
+    def _urls(cls, value: str) -> str:
+        return _http_url(value)
+
+
+class Campaign(Strict):
+    name: str
+    description: str = ""
+    targets: list[Target] = Field(min_length=1)
+    keywords: list[str] = Field(min_length=1)
+    opportunity_types: list[OpportunityType] = Field(min_length=1)
+    seeds: Seeds = Field(default_factory=Seeds)
+    footprints: Footprints = Field(default_factory=Footprints)
+    templates: Templates = Field(default_factory=Templates)
+    followups: list[FollowUp] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+    exclusions: Exclusions = Field(default_factory=Exclusions)
+    syndicated: list[SyndicatedCopy] = Field(default_factory=list)
+    path: Path | None = Field(None, exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        if not _NAME.match(value):
+            raise ValueError("must be lowercase letters, digits, '-' or '_' (at most 64)")
+        stem = (info.context or {}).get("stem")
+        if stem and stem != value:
+            raise ValueError(f"'{value}' must match the file name '{stem}.toml'")
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        cleaned = [k.strip() for k in value]
+        if any(not k for k in cleaned):
+            raise ValueError("keywords must not be empty strings")
+        return cleaned
+
+    @field_validator("opportunity_types")
+    @classmethod
+    def _unique(cls, value: list[OpportunityType]) -> list[OpportunityType]:
+        if len(set(value)) != len(value):
+            raise ValueError("each opportunity type may appear once")
+        return value
+
+    @model_validator(mode="after")
+    def _followups_ordered(self) -> Campaign:
+        days = [f.after_days for f in self.followups]
+        if days != sorted(set(days)):
+            raise ValueError("followups must be in increasing after_days order")
+        return self
+
+    def template_names(self) -> list[str]:
+        names = [getattr(self.templates, kind) for kind in self.opportunity_types]
+        return names + [f.template for f in self.followups]
+
+
+def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
+    """Load and validate one campaign file; templates it names must exist."""
+    data = read_toml(path, CampaignError)
+    text = path.read_text(encoding="utf-8")
+    campaign = validate(
+        Campaign, data, source=str(path), error=CampaignError, text=text,
+        context={"stem": path.stem},
+    )
+    if templates_dir is not None:
+        missing = [n for n in campaign.template_names() if not (templates_dir / n).is_file()]
+        if missing:
+            raise CampaignError(
+                f"{path}: templates: not found in {templates_dir}: {', '.join(missing)}"
+            )
+    return campaign.model_copy(update={"path": path.resolve()})
+
+
+def campaign_path(campaigns_dir: Path, name: str) -> Path:
+    return campaigns_dir / f"{name}.toml"
+
+
+def load_named(campaigns_dir: Path, name: str, templates_dir: Path | None = None) -> Campaign:
+    path = campaign_path(campaigns_dir, name)
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in campaigns_dir.glob("*.toml"))) or "none"
+        raise CampaignError(f"no campaign '{name}' in {campaigns_dir} (known: {known})")
+    return load_campaign(path, templates_dir)
+
+
+def load_all(campaigns_dir: Path, templates_dir: Path | None = None) -> list[Campaign]:
+    return [load_campaign(p, templates_dir) for p in sorted(campaigns_dir.glob("*.toml"))]

@@ -1,0 +1,267 @@
+"""Typed settings, resolved once: defaults -> config file -> environment -> flags.
+
+The file is found as ``--config FILE``, else ``$PROSPECTOR_CONFIG``, else ``./prospector.toml``,
+else built-in defaults. Environment overrides are ``PROSPECTOR_<SECTION>__<KEY>=value``
+(values parsed as TOML, else taken as strings). Unknown keys, wrong types and bad values are
+errors naming the file (or variable) and the key path. Secrets never live in the file: the file
+names the environment variable that holds each one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from prospector.errors import ConfigError
+from prospector.validation import Strict, read_toml, validate
+
+ENV_PREFIX = "PROSPECTOR_"
+ENV_RESERVED = {"PROSPECTOR_CONFIG", "PROSPECTOR_DEBUG"}
+DEFAULT_FILE = Path("prospector.toml")
+DEFAULT_USER_AGENT = "ProspectorBot/0.1 (+https://github.com/prospector-seo/prospector; outreach research)"
+
+_HOST_PATTERN = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_target(value: str) -> tuple[str, int | None] | None:
+    """``IP``, ``IP:PORT``, ``[IPv6]:PORT`` or ``NXDOMAIN`` (returned as None)."""
+    if value.upper() == "NXDOMAIN":
+        return None
+    host, port = value, None
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            raise ValueError(f"'{value}' is not IP, IP:PORT or NXDOMAIN")
+        host, rest = value[1:end], value[end + 1 :]
+        if rest:
+            if not rest.startswith(":") or not rest[1:].isdigit():
+                raise ValueError(f"'{value}' is not IP, IP:PORT or NXDOMAIN")
+            port = int(rest[1:])
+    elif value.count(":") == 1:
+        host, _, tail = value.partition(":")
+        if not tail.isdigit():
+            raise ValueError(f"'{value}' is not IP, IP:PORT or NXDOMAIN")
+        port = int(tail)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"'{value}' is not IP, IP:PORT or NXDOMAIN") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"port {port} out of range in '{value}'")
+    return host, port
+
+
+def _env_name(value: str, key: str) -> str:
+    if value and not _ENV_NAME.match(value):
+        raise ValueError(f"{key} must name an environment variable, e.g. PROSPECTOR_SMTP_PASSWORD")
+    return value
+
+
+class NetworkSettings(Strict):
+    allow_private: bool = False
+    resolve: dict[str, str] = Field(default_factory=dict)
+    ca_bundle: Path | None = None
+
+    @field_validator("resolve")
+    @classmethod
+    def _check_resolve(cls, value: dict[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for pattern, target in value.items():
+            host = pattern.strip().lower()
+            if not _HOST_PATTERN.match(host):
+                raise ValueError(f"'{pattern}' is not a host name or *.pattern")
+            parse_target(target.strip())
+            out[host.rstrip(".")] = target.strip()
+        return out
+
+
+class FetchSettings(Strict):
+    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1)
+    timeout_s: float = Field(20.0, gt=0)
+    connect_timeout_s: float = Field(10.0, gt=0)
+    max_body_bytes: int = Field(5_000_000, gt=0)
+    max_decompressed_bytes: int = Field(20_000_000, gt=0)
+    max_redirects: int = Field(20, ge=0, le=50)
+    global_concurrency: int = Field(32, ge=1)
+    per_host_concurrency: int = Field(2, ge=1)
+    min_host_gap_s: float = Field(1.0, ge=0)
+    retries: int = Field(2, ge=0, le=10)
+    max_retry_after_s: float = Field(120.0, ge=0)
+    respect_robots: bool = True
+
+
+class BrowserSettings(Strict):
+    executable_path: Path | None = None
+    cdp_endpoint: str = ""
+    ws_endpoint: str = ""
+    headless: bool = True
+    navigation_timeout_s: float = Field(30.0, gt=0)
+    contexts: int = Field(2, ge=1, le=32)
+    block_resources: list[Literal["image", "media", "font", "stylesheet"]] = Field(
+        default_factory=lambda: ["image", "media", "font"]
+    )
+    extra_args: list[str] = Field(default_factory=list)
+
+    @field_validator("cdp_endpoint", "ws_endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str) -> str:
+        if value and not re.match(r"^(https?|wss?)://", value):
+            raise ValueError("must be an http(s):// or ws(s):// URL")
+        return value
+
+
+class MailServer(Strict):
+    host: str = ""
+    username: str = ""
+    password_env: str = ""
+    timeout_s: float = Field(30.0, gt=0)
+
+    @field_validator("password_env")
+    @classmethod
+    def _check_env(cls, value: str) -> str:
+        return _env_name(value, "password_env")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    def password(self) -> str | None:
+        """The secret from the environment variable this section names, if any."""
+        if not self.password_env:
+            return None
+        secret = os.environ.get(self.password_env)
+        if secret is None:
+            raise ConfigError(f"{self.password_env} is not set (named by password_env)")
+        return secret
+
+
+class SmtpSettings(MailServer):
+    port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+
+
+class ImapSettings(MailServer):
+    port: int = Field(993, gt=0, lt=65536)
+    security: Literal["starttls", "tls", "none"] = "tls"
+    mailbox: str = "INBOX"
+    sent_mailbox: str = ""
+
+
+class Settings(Strict):
+    database: Path = Path("prospector.db")
+    campaigns_dir: Path = Path("campaigns")
+    templates_dir: Path = Path("templates")
+    outbox_dir: Path = Path("outbox")
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    browser: BrowserSettings = Field(default_factory=BrowserSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    source: Path | None = Field(None, exclude=True)
+
+
+_PATH_KEYS = (("database",), ("campaigns_dir",), ("templates_dir",), ("outbox_dir",),
+              ("network", "ca_bundle"), ("browser", "executable_path"))
+
+
+def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """Which file to load: the flag, then $PROSPECTOR_CONFIG, then ./prospector.toml."""
+    if explicit is not None:
+        return explicit
+    named = env.get("PROSPECTOR_CONFIG")
+    if named:
+        return Path(named)
+    return DEFAULT_FILE if DEFAULT_FILE.is_file() else None
+
+
+def load_settings(
+    explicit: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve settings once from defaults, the file, the environment and flags."""
+    env = os.environ if env is None else env
+    path = find_config(explicit, env)
+    data: dict[str, Any] = {}
+    text: str | None = None
+    base = Path.cwd()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        data = read_toml(path, ConfigError)
+        text = path.read_text(encoding="utf-8")
+        base = path.resolve().parent
+        validate(Settings, data, source=str(path), error=ConfigError, text=text)
+    env_data = env_overrides(env)
+    if env_data:
+        validate(Settings, _merge(data, env_data), source="environment", error=ConfigError)
+    merged = _merge(_merge(data, env_data), dict(overrides or {}))
+    settings = validate(Settings, merged, source=str(path or "settings"), error=ConfigError,
+                        text=text)
+    return _absolute(settings, base, path)
+
+
+def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """``PROSPECTOR_FETCH__TIMEOUT_S=5`` -> ``{"fetch": {"timeout_s": 5}}``."""
+    out: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_RESERVED:
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        if not all(path):
+            raise ConfigError(f"environment: {name}: malformed variable name")
+        if path[0] not in Settings.model_fields or path[0] == "source":
+            raise ConfigError(f"environment: {name}: unknown setting '{'.'.join(path)}'")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = _parse_env_value(raw)
+    return out
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _absolute(settings: Settings, base: Path, source: Path | None) -> Settings:
+    """Relative paths in a config file are relative to that file's folder."""
+    update: dict[str, Any] = {"source": source.resolve() if source else None}
+    sections: dict[str, dict[str, Any]] = {}
+    for keys in _PATH_KEYS:
+        holder: Any = settings
+        for key in keys[:-1]:
+            holder = getattr(holder, key)
+        value = getattr(holder, keys[-1])
+        if value is None:
+            continue
+        value = Path(os.path.expanduser(value))
+        resolved = value if value.is_absolute() else base / value
+        if len(keys) == 1:
+            update[keys[0]] = resolved
+        else:
+            sections.setdefault(keys[0], {})[keys[1]] = resolved
+    for section, values in sections.items():
+        update[section] = getattr(settings, section).model_copy(update=values)
+    return settings.model_copy(update=update)

@@ -1,0 +1,108 @@
+"""Schema migrations, applied in order by ``open_db()``; each runs once, in a transaction.
+
+Add a migration by appending a function to ``MIGRATIONS``; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+Migration = Callable[[Database], None]
+
+
+def m001_core(db: Database) -> None:
+    """Campaigns, runs, the event log, and what the web layer sees (pages, links, checks)."""
+    db["campaigns"].create(
+        {"name": str, "path": str, "description": str, "loaded_at": str},
+        pk="name",
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "job": str,
+            "campaign": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "counts": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"job", "started_at", "status"},
+    )
+    db["events"].create(
+        {
+            "id": int,
+            "at": str,
+            "entity": str,
+            "entity_id": str,
+            "kind": str,
+            "actor": str,
+            "run_id": int,
+            "data": str,
+        },
+        pk="id",
+        not_null={"at", "entity", "kind", "actor"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["events"].create_index(["entity", "entity_id"])
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "final_url": str,
+            "host": str,
+            "http_status": int,
+            "title": str,
+            "canonical": str,
+            "noindex": int,
+            "content_hash": str,
+            "rendered": int,
+            "fetched_at": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"url", "host", "fetched_at"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["pages"].create_index(["url"], unique=True)
+    db["pages"].create_index(["host"])
+    db["links"].create(
+        {
+            "id": int,
+            "page_id": int,
+            "href": str,
+            "anchor": str,
+            "rel": str,
+            "placement": str,
+            "visible": int,
+            "internal": int,
+        },
+        pk="id",
+        not_null={"page_id", "href"},
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db["links"].create_index(["page_id"])
+    db["links"].create_index(["href"])
+    db["url_checks"].create(
+        {
+            "id": int,
+            "url": str,
+            "checked_at": str,
+            "verdict": str,
+            "status": str,
+            "http_status": int,
+            "final_url": str,
+            "detail": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"url", "checked_at", "verdict", "status"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["url_checks"].create_index(["url", "checked_at"])
+
+
+MIGRATIONS: list[Migration] = [m001_core]

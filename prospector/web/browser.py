@@ -1,0 +1,205 @@
+"""The one browser lifecycle helper: find or connect to Chromium, hand out guarded pages.
+
+Browser found in this order: ``browser.executable_path``, Playwright's own Chromium, the system
+Chromium. ``browser.cdp_endpoint`` / ``browser.ws_endpoint`` connect to a running browser
+instead. Every context sends all traffic through the network guard's SOCKS5 proxy, blocks
+images/media/fonts, refuses downloads, dismisses dialogs and closes popups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from prospector.config import BrowserSettings, Settings
+from prospector.errors import BrowserError, ConfigError
+from prospector.web.netguard import Resolver
+from prospector.web.socks import GuardProxy
+
+SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+QUIET_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+]
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """Which browser binary to launch (None = Playwright's own) and why."""
+
+    executable: str | None
+    source: str  # configured | playwright | system | remote
+
+
+def choose_browser(settings: BrowserSettings, playwright_path: str | None) -> BrowserChoice:
+    """Apply the search order: configured path, Playwright's own, system Chromium."""
+    if settings.cdp_endpoint or settings.ws_endpoint:
+        return BrowserChoice(None, "remote")
+    if settings.executable_path is not None:
+        if not settings.executable_path.is_file():
+            raise ConfigError(f"browser.executable_path: {settings.executable_path} not found")
+        return BrowserChoice(str(settings.executable_path), "configured")
+    if playwright_path and Path(playwright_path).is_file():
+        return BrowserChoice(None, "playwright")
+    for name in SYSTEM_BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return BrowserChoice(found, "system")
+    raise BrowserError(
+        "no Chromium found: run 'playwright install chromium', or install the system "
+        "package (Debian/Ubuntu: apt-get install chromium), or set browser.executable_path"
+    )
+
+
+def spki_hashes(ca_bundle: Path) -> list[str]:
+    """Base64 SHA-256 of each certificate's public key in a PEM bundle (Chromium's format)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        certs = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"network.ca_bundle: cannot load {ca_bundle}: {exc}") from None
+    out = []
+    for cert in certs:
+        der = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        out.append(base64.b64encode(hashlib.sha256(der).digest()).decode())
+    return out
+
+
+def launch_args(settings: Settings) -> list[str]:
+    args = [*QUIET_ARGS, *settings.browser.extra_args]
+    if settings.network.ca_bundle is not None:
+        args.append("--ignore-certificate-errors-spki-list=" + ",".join(
+            spki_hashes(settings.network.ca_bundle)))
+    return args
+
+
+class BrowserSession:
+    """A running browser plus the guard proxy; hands out pages from a bounded pool."""
+
+    def __init__(self, browser: Browser, proxy: GuardProxy, settings: Settings,
+                 choice: BrowserChoice) -> None:
+        self.browser = browser
+        self.proxy = proxy
+        self.settings = settings
+        self.choice = choice
+        self._slots = asyncio.Semaphore(settings.browser.contexts)
+        self._contexts: list[BrowserContext] = []
+
+    @property
+    def version(self) -> str:
+        return self.browser.version
+
+    async def new_context(self) -> BrowserContext:
+        context = await self.browser.new_context(
+            proxy={"server": self.proxy.url, "bypass": "<-loopback>"},
+            user_agent=self.settings.fetch.user_agent,
+            accept_downloads=False,
+            service_workers="block",
+            ignore_https_errors=False,
+        )
+        context.set_default_navigation_timeout(self.settings.browser.navigation_timeout_s * 1000)
+        context.set_default_timeout(self.settings.browser.navigation_timeout_s * 1000)
+        blocked = set(self.settings.browser.block_resources)
+        if blocked:
+            async def block(route: Route) -> None:
+                if route.request.resource_type in blocked:
+                    await route.abort("blockedbyclient")
+                else:
+                    await route.fallback()
+
+            await context.route("**/*", block)
+        self._contexts.append(context)
+        return context
+
+    @contextlib.asynccontextmanager
+    async def page(self) -> AsyncIterator[Page]:
+        """A fresh page in its own context; dialogs dismissed, popups closed."""
+        async with self._slots:
+            context = await self.new_context()
+            try:
+                page = await context.new_page()
+                page.on("dialog", _dismiss)
+                context.on("page", lambda popup: _close_popup(popup, page))
+                yield page
+            finally:
+                with contextlib.suppress(PlaywrightError):
+                    await context.close()
+                self._contexts.remove(context)
+
+    async def close(self) -> None:
+        for context in list(self._contexts):
+            with contextlib.suppress(PlaywrightError):
+                await context.close()
+        self._contexts.clear()
+
+
+def _dismiss(dialog: Any) -> None:
+    asyncio.ensure_future(_quiet(dialog.dismiss()))
+
+
+def _close_popup(popup: Page, main: Page) -> None:
+    if popup is not main:
+        asyncio.ensure_future(_quiet(popup.close()))
+
+
+async def _quiet(awaitable: Any) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await awaitable
+
+
+async def _start(pw: Playwright, settings: Settings) -> tuple[Browser, BrowserChoice]:
+    conf = settings.browser
+    choice = choose_browser(conf, pw.chromium.executable_path)
+    try:
+        if conf.cdp_endpoint:
+            return await pw.chromium.connect_over_cdp(conf.cdp_endpoint), choice
+        if conf.ws_endpoint:
+            return await pw.chromium.connect(conf.ws_endpoint), choice
+        browser = await pw.chromium.launch(
+            executable_path=choice.executable,
+            headless=conf.headless,
+            args=launch_args(settings),
+        )
+    except PlaywrightError as exc:
+        where = conf.cdp_endpoint or conf.ws_endpoint or choice.executable or "Playwright's Chromium"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BrowserError(f"cannot start or reach the browser ({where}): {first}") from None
+    return browser, choice
+
+
+@contextlib.asynccontextmanager
+async def open_browser(
+    settings: Settings, resolver: Resolver | None = None
+) -> AsyncIterator[BrowserSession]:
+    """One browser per job: ``async with open_browser(settings) as session: ...``."""
+    resolver = resolver or Resolver.from_settings(settings.network)
+    proxy = GuardProxy(resolver, connect_timeout=settings.fetch.connect_timeout_s)
+    async with async_playwright() as pw, proxy:
+        browser, choice = await _start(pw, settings)
+        session = BrowserSession(browser, proxy, settings, choice)
+        try:
+            yield session
+        finally:
+            await session.close()
+            with contextlib.suppress(PlaywrightError):
+                await browser.close()
