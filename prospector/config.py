@@ -203,11 +203,24 @@ def load_settings(
         validate(Settings, data, source=str(path), error=ConfigError, text=text)
     env_data = env_overrides(env)
     if env_data:
-        validate(Settings, _merge(data, env_data), source="environment", error=ConfigError)
+        try:
+            validate(Settings, _merge(data, env_data), source="environment", error=ConfigError)
+        except ConfigError as exc:
+            raise ConfigError(_name_variables(str(exc))) from None
     merged = _merge(_merge(data, env_data), dict(overrides or {}))
     settings = validate(Settings, merged, source=str(path or "settings"), error=ConfigError,
                         text=text)
     return _absolute(settings, base, path)
+
+
+def _name_variables(message: str) -> str:
+    """'environment: fetch.timeout_s: ...' -> 'environment: PROSPECTOR_FETCH__TIMEOUT_S: ...'."""
+
+    def name(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return f"environment: {ENV_PREFIX}{key.upper().replace('.', '__')}:"
+
+    return re.sub(r"^environment: ([a-z0-9_.]+):", name, message, flags=re.MULTILINE)
 
 
 def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:

@@ -67,6 +67,18 @@ def choose_browser(settings: BrowserSettings, playwright_path: str | None) -> Br
     )
 
 
+def find_installed(settings: BrowserSettings | None = None) -> BrowserChoice | None:
+    """The browser that would be launched, or None when there is none (no launch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        playwright_path = pw.chromium.executable_path
+    try:
+        return choose_browser(settings or BrowserSettings(), playwright_path)
+    except (BrowserError, ConfigError):
+        return None
+
+
 def spki_hashes(ca_bundle: Path) -> list[str]:
     """Base64 SHA-256 of each certificate's public key in a PEM bundle (Chromium's format)."""
     from cryptography import x509

@@ -1,0 +1,1 @@
+"""Typer apps: parse, call one core function, print. The only place that prints."""

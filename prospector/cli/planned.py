@@ -1,0 +1,44 @@
+"""Commands of the product that are not built yet: they say so and exit 3, never fake output."""
+
+from __future__ import annotations
+
+import typer
+
+from prospector.errors import NotAvailableError
+
+PLANNED: list[tuple[str, str, str]] = [
+    ("run", "Prospecting", "Discover and qualify opportunities for a campaign, then draft pitches."),
+    ("prospects", "Review", "The daily prospect list: sorted, filtered, with key reasons."),
+    ("show", "Review", "One prospect: page, evidence, score breakdown, contacts, draft, history."),
+    ("approve", "Review", "Approve drafted pitches for sending."),
+    ("reject", "Review", "Reject prospects, with a reason."),
+    ("edit", "Review", "Edit a draft in $EDITOR; re-validated on save."),
+    ("send", "Outreach", "Send approved pitches and due follow-ups over SMTP (or --dry-run)."),
+    ("replies", "Outreach", "Poll IMAP for replies, bounces and auto-replies; stop follow-ups."),
+    ("suppress", "Outreach", "Add to or list the global do-not-contact list."),
+    ("verify", "Monitoring", "Check earned links and syndicated copies; alert on lost links."),
+    ("report", "Monitoring", "The daily report: funnel, rates, link velocity (HTML/MD/CSV/JSON)."),
+    ("agent", "Monitoring", "Run the scheduled jobs (APScheduler)."),
+    ("check", "Tools", "Check URLs: live, dead or inconclusive, with the precise status."),
+    ("inspect", "Tools", "Inspect a page, a robots.txt or an email as Prospector sees it."),
+    ("import", "Tools", "Import backlink exports, rank lists and earned links."),
+]
+
+
+def _planned(name: str, summary: str) -> typer.models.CommandFunctionType:
+    def command() -> None:
+        raise NotAvailableError(
+            f"'prospector {name}' is not available yet in this version ({summary})"
+        )
+
+    command.__doc__ = f"{summary} [dim](not available yet)[/dim]"
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    for name, panel, summary in PLANNED:
+        app.command(
+            name,
+            rich_help_panel=panel,
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )(_planned(name, summary))

@@ -1,0 +1,1 @@
+"""Bundled starter files (links to the top-level config example, campaigns and templates)."""

@@ -1,0 +1,60 @@
+"""Setting up a working folder: starter config, campaign, templates and the database."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from prospector.config import load_settings
+from prospector.errors import UserError
+from prospector.store import open_db
+
+
+def bundled(name: str) -> Traversable:
+    """A starter file shipped with the package: config.example.toml, campaigns/, templates/."""
+    return resources.files("prospector.resources").joinpath(name)
+
+
+def bundled_templates_dir() -> Path:
+    path = Path(str(bundled("templates")))
+    if not path.is_dir():
+        raise UserError(f"bundled templates not found at {path}; reinstall Prospector")
+    return path.resolve()
+
+
+@dataclass
+class InitResult:
+    config: Path
+    database: Path
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def init_workspace(directory: Path, *, force: bool = False) -> InitResult:
+    """Write prospector.toml, campaigns/example.toml and templates/ unless present; create the DB."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "prospector.toml"
+    result = InitResult(config=config, database=directory / "prospector.db")
+    _copy(bundled("config.example.toml"), config, force, result)
+    _copy(bundled("campaigns").joinpath("example.toml"), directory / "campaigns" / "example.toml",
+          force, result)
+    for template in sorted(bundled("templates").iterdir(), key=lambda t: t.name):
+        if template.name.endswith(".j2"):
+            _copy(template, directory / "templates" / template.name, force, result)
+    settings = load_settings(config, env={})
+    result.database = settings.database
+    open_db(settings.database).close()
+    return result
+
+
+def _copy(source: Traversable, target: Path, force: bool, result: InitResult) -> None:
+    if target.exists() and not force:
+        result.kept.append(target)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    result.written.append(target)
