@@ -185,7 +185,11 @@ def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
     data = read_toml(path, CampaignError)
     text = path.read_text(encoding="utf-8")
     campaign = validate(
-        Campaign, data, source=str(path), error=CampaignError, text=text,
+        Campaign,
+        data,
+        source=str(path),
+        error=CampaignError,
+        text=text,
         context={"stem": path.stem},
     )
     if templates_dir is not None:

@@ -25,9 +25,13 @@ from prospector.validation import Strict, read_toml, validate
 ENV_PREFIX = "PROSPECTOR_"
 ENV_RESERVED = {"PROSPECTOR_CONFIG", "PROSPECTOR_DEBUG"}
 DEFAULT_FILE = Path("prospector.toml")
-DEFAULT_USER_AGENT = "ProspectorBot/0.1 (+https://github.com/prospector-seo/prospector; outreach research)"
+DEFAULT_USER_AGENT = (
+    "ProspectorBot/0.1 (+https://github.com/prospector-seo/prospector; outreach research)"
+)
 
-_HOST_PATTERN = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.?$")
+_HOST_PATTERN = re.compile(
+    r"^(\*\.)?([a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?\.?$"
+)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -98,6 +102,10 @@ class FetchSettings(Strict):
     respect_robots: bool = True
 
 
+ResourceType = Literal["image", "media", "font", "stylesheet"]
+DEFAULT_BLOCKED: tuple[ResourceType, ...] = ("image", "media", "font")
+
+
 class BrowserSettings(Strict):
     executable_path: Path | None = None
     cdp_endpoint: str = ""
@@ -105,9 +113,7 @@ class BrowserSettings(Strict):
     headless: bool = True
     navigation_timeout_s: float = Field(30.0, gt=0)
     contexts: int = Field(2, ge=1, le=32)
-    block_resources: list[Literal["image", "media", "font", "stylesheet"]] = Field(
-        default_factory=lambda: ["image", "media", "font"]
-    )
+    block_resources: list[ResourceType] = Field(default_factory=lambda: list(DEFAULT_BLOCKED))
     extra_args: list[str] = Field(default_factory=list)
 
     @field_validator("cdp_endpoint", "ws_endpoint")
@@ -168,8 +174,14 @@ class Settings(Strict):
     source: Path | None = Field(None, exclude=True)
 
 
-_PATH_KEYS = (("database",), ("campaigns_dir",), ("templates_dir",), ("outbox_dir",),
-              ("network", "ca_bundle"), ("browser", "executable_path"))
+_PATH_KEYS = (
+    ("database",),
+    ("campaigns_dir",),
+    ("templates_dir",),
+    ("outbox_dir",),
+    ("network", "ca_bundle"),
+    ("browser", "executable_path"),
+)
 
 
 def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
@@ -208,8 +220,9 @@ def load_settings(
         except ConfigError as exc:
             raise ConfigError(_name_variables(str(exc))) from None
     merged = _merge(_merge(data, env_data), dict(overrides or {}))
-    settings = validate(Settings, merged, source=str(path or "settings"), error=ConfigError,
-                        text=text)
+    settings = validate(
+        Settings, merged, source=str(path or "settings"), error=ConfigError, text=text
+    )
     return _absolute(settings, base, path)
 
 
@@ -269,7 +282,7 @@ def _absolute(settings: Settings, base: Path, source: Path | None) -> Settings:
         value = getattr(holder, keys[-1])
         if value is None:
             continue
-        value = Path(os.path.expanduser(value))
+        value = Path(value).expanduser()
         resolved = value if value.is_absolute() else base / value
         if len(keys) == 1:
             update[keys[0]] = resolved

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
 import smtplib
-import socket
 import ssl
 import sys
 import threading
@@ -79,8 +79,11 @@ def check_database(settings: Settings) -> Check:
         version = store.schema_version()
         if not store.integrity_ok():
             return Check("database", "fail", f"{settings.database}: integrity check failed")
-    return Check("database", "ok",
-                 f"{settings.database} (schema {version}/{SCHEMA_VERSION}, WAL, integrity ok)")
+    return Check(
+        "database",
+        "ok",
+        f"{settings.database} (schema {version}/{SCHEMA_VERSION}, WAL, integrity ok)",
+    )
 
 
 async def check_browser(settings: Settings) -> Check:
@@ -96,9 +99,13 @@ async def check_browser(settings: Settings) -> Check:
             script = await page.evaluate("() => document.querySelectorAll('p').length")
         if response is None or response.status != 200 or title != _PROBE_TITLE or script != 2:
             return Check("browser", "fail", f"probe page did not load as expected ({title!r})")
-        return Check("browser", "ok", f"Chromium {session.version} ({session.choice.source}"
-                     + (f": {session.choice.executable}" if session.choice.executable else "")
-                     + "), probe page loaded through the network guard")
+        return Check(
+            "browser",
+            "ok",
+            f"Chromium {session.version} ({session.choice.source}"
+            + (f": {session.choice.executable}" if session.choice.executable else "")
+            + "), probe page loaded through the network guard",
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -106,8 +113,10 @@ async def check_browser(settings: Settings) -> Check:
 
 class _ProbeHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        body = (f"<!doctype html><title>{_PROBE_TITLE}</title><p>one</p>"
-                "<script>document.body.appendChild(document.createElement('p'))</script>").encode()
+        body = (
+            f"<!doctype html><title>{_PROBE_TITLE}</title><p>one</p>"
+            "<script>document.body.appendChild(document.createElement('p'))</script>"
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -122,9 +131,12 @@ def check_smtp(conf: SmtpSettings, settings: Settings) -> Check:
     if not conf.configured:
         return Check("smtp", "skip", "not configured (smtp.host is empty)")
     context = ssl_context(settings.network.ca_bundle)
-    client_type = smtplib.SMTP_SSL if conf.security == "tls" else smtplib.SMTP
-    kwargs = {"context": context} if conf.security == "tls" else {}
-    with client_type(conf.host, conf.port, timeout=conf.timeout_s, **kwargs) as client:  # type: ignore[arg-type]
+    client: smtplib.SMTP
+    if conf.security == "tls":
+        client = smtplib.SMTP_SSL(conf.host, conf.port, timeout=conf.timeout_s, context=context)
+    else:
+        client = smtplib.SMTP(conf.host, conf.port, timeout=conf.timeout_s)
+    with client:
         code, _ = client.ehlo()
         if conf.security == "starttls":
             client.starttls(context=context)
@@ -144,7 +156,9 @@ def check_imap(conf: ImapSettings, settings: Settings) -> Check:
     context = ssl_context(settings.network.ca_bundle)
     client: imaplib.IMAP4
     if conf.security == "tls":
-        client = imaplib.IMAP4_SSL(conf.host, conf.port, ssl_context=context, timeout=conf.timeout_s)
+        client = imaplib.IMAP4_SSL(
+            conf.host, conf.port, ssl_context=context, timeout=conf.timeout_s
+        )
     else:
         client = imaplib.IMAP4(conf.host, conf.port, timeout=conf.timeout_s)
         if conf.security == "starttls":
@@ -161,8 +175,6 @@ def check_imap(conf: ImapSettings, settings: Settings) -> Check:
         else:
             client.noop()
     finally:
-        try:
+        with contextlib.suppress(TimeoutError, imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError, socket.timeout):
-            pass
     return Check("imap", "ok", detail)

@@ -57,8 +57,7 @@ def validate(
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         lines = [
-            describe(model, err, source=source, text=text)
-            for err in exc.errors(include_url=False)
+            describe(model, err, source=source, text=text) for err in exc.errors(include_url=False)
         ]
         raise error("\n".join(dict.fromkeys(lines))) from None
 

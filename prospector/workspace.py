@@ -39,8 +39,12 @@ def init_workspace(directory: Path, *, force: bool = False) -> InitResult:
     config = directory / "prospector.toml"
     result = InitResult(config=config, database=directory / "prospector.db")
     _copy(bundled("config.example.toml"), config, force, result)
-    _copy(bundled("campaigns").joinpath("example.toml"), directory / "campaigns" / "example.toml",
-          force, result)
+    _copy(
+        bundled("campaigns").joinpath("example.toml"),
+        directory / "campaigns" / "example.toml",
+        force,
+        result,
+    )
     for template in sorted(bundled("templates").iterdir(), key=lambda t: t.name):
         if template.name.endswith(".j2"):
             _copy(template, directory / "templates" / template.name, force, result)

@@ -102,13 +102,13 @@ class Dovecot:
 
     def _write_config(self) -> Path:
         uid, gid, internal, login = self._identity()
-        os.chmod(self.root, 0o755)
+        self.root.chmod(0o755)
         mail = self.root / "mail"
         mail.mkdir()
         os.chown(mail, uid, gid)
         users = self.root / "users"
         users.write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
-        os.chmod(users, 0o644)
+        users.chmod(0o644)
         config = self.root / "dovecot.conf"
         config.write_text(f"""
 protocols = imap
@@ -163,9 +163,10 @@ service stats {{
             wait_for_port(self.port)
         except TimeoutError:
             self.__exit__()
-            log = (self.root / "dovecot.log")
-            raise RuntimeError("dovecot did not start: " + (
-                log.read_text() if log.exists() else "no log")) from None
+            log = self.root / "dovecot.log"
+            raise RuntimeError(
+                "dovecot did not start: " + (log.read_text() if log.exists() else "no log")
+            ) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,8 +186,7 @@ service stats {{
 
         with imaplib.IMAP4("127.0.0.1", self.port, timeout=10) as client:
             client.login(self.user, self.password)
-            client.append(mailbox, "", imaplib.Time2Internaldate(time.time()),
-                          message.as_bytes())
+            client.append(mailbox, "", imaplib.Time2Internaldate(time.time()), message.as_bytes())
 
 
 def _user_exists(name: str) -> bool:

@@ -48,12 +48,19 @@ def main(
     ctx: typer.Context,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Config file (else $PROSPECTOR_CONFIG, else "
-                     "./prospector.toml, else built-in defaults).", dir_okay=False),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (else $PROSPECTOR_CONFIG, else "
+            "./prospector.toml, else built-in defaults).",
+            dir_okay=False,
+        ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     ctx.obj = AppState(config_path=config)
@@ -87,8 +94,11 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the boundary: a bug is reported, not dumped
         if debug:
             raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} "
-              "(set PROSPECTOR_DEBUG=1 for the traceback)", EXIT_INTERNAL)
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set PROSPECTOR_DEBUG=1 for the traceback)",
+            EXIT_INTERNAL,
+        )
     sys.exit(0)
 
 

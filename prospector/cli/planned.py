@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from prospector.errors import NotAvailableError
 
 PLANNED: list[tuple[str, str, str]] = [
-    ("run", "Prospecting", "Discover and qualify opportunities for a campaign, then draft pitches."),
+    (
+        "run",
+        "Prospecting",
+        "Discover and qualify opportunities for a campaign, then draft pitches.",
+    ),
     ("prospects", "Review", "The daily prospect list: sorted, filtered, with key reasons."),
     ("show", "Review", "One prospect: page, evidence, score breakdown, contacts, draft, history."),
     ("approve", "Review", "Approve drafted pitches for sending."),
@@ -25,7 +31,7 @@ PLANNED: list[tuple[str, str, str]] = [
 ]
 
 
-def _planned(name: str, summary: str) -> typer.models.CommandFunctionType:
+def _planned(name: str, summary: str) -> Callable[[], None]:
     def command() -> None:
         raise NotAvailableError(
             f"'prospector {name}' is not available yet in this version ({summary})"

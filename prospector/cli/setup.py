@@ -27,15 +27,18 @@ def init(
     for path in result.kept:
         console.print(f"kept    {path} (exists; --force to overwrite)")
     console.print(f"database {result.database} ready")
-    console.print(f"next: edit {result.config} and the campaign, then "
-                  f"'prospector --config {result.config} doctor'")
+    console.print(
+        f"next: edit {result.config} and the campaign, then "
+        f"'prospector --config {result.config} doctor'"
+    )
 
 
 def doctor(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    no_browser: Annotated[bool, typer.Option("--no-browser", help="Skip the browser check.")]
-    = False,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Skip the browser check.")
+    ] = False,
 ) -> None:
     """Check Python, config, campaigns, the database, the browser, SMTP and IMAP."""
     checks = run_checks(state(ctx).settings(), browser=not no_browser)

@@ -43,9 +43,11 @@ def write_workdir(workdir: Path, web: DemoWeb) -> Path:
         "fetch": {"min_host_gap_s": 0.2, "timeout_s": 10.0, "connect_timeout_s": 5.0},
     }
     path = workdir / "prospector.toml"
-    header = ("# Written by 'prospector demo': Prospector pointed at the bundled demo web.\n"
-              "# The demo web must be running for network commands: "
-              "prospector demo --serve --workdir " + str(workdir) + "\n\n")
+    header = (
+        "# Written by 'prospector demo': Prospector pointed at the bundled demo web.\n"
+        "# The demo web must be running for network commands: "
+        "prospector demo --serve --workdir " + str(workdir) + "\n\n"
+    )
     path.write_text(header + tomli_w.dumps(config), encoding="utf-8")
     campaigns = workdir / "campaigns"
     campaigns.mkdir(exist_ok=True)
@@ -79,8 +81,12 @@ def run_demo(workdir: Path, *, port: int = 0) -> DemoReport:
         config = write_workdir(workdir, web)
         settings = load_settings(config, env={})
         report = DemoReport(
-            port=web.port, sites=web.world.site_count, pages=web.world.page_count,
-            config=config, database=settings.database, start_url=CRAWL_START,
+            port=web.port,
+            sites=web.world.site_count,
+            pages=web.world.page_count,
+            config=config,
+            database=settings.database,
+            start_url=CRAWL_START,
         )
         asyncio.run(_crawl(settings, report))
     return report
@@ -94,8 +100,9 @@ async def _crawl(settings: Settings, report: DemoReport) -> None:
         try:
             async with open_browser(settings) as session:
                 report.browser = session.version
-                result = await explore_site(session, report.start_url,
-                                            max_pages=CRAWL_PAGES, max_depth=CRAWL_DEPTH)
+                result = await explore_site(
+                    session, report.start_url, max_pages=CRAWL_PAGES, max_depth=CRAWL_DEPTH
+                )
             for page in result.pages:
                 store.save_page(page, run_id)
         except BaseException as exc:
@@ -104,17 +111,28 @@ async def _crawl(settings: Settings, report: DemoReport) -> None:
         domains = Counter(host_of(url) for url in result.outbound)
         emails = sorted({email for page in result.pages for email in page.emails})
         report.crawled = [
-            {"url": p.url, "status": p.http_status, "title": p.title, "links": len(p.links),
-             "outbound": sum(1 for link in p.links if not link.internal)}
+            {
+                "url": p.url,
+                "status": p.http_status,
+                "title": p.title,
+                "links": len(p.links),
+                "outbound": sum(1 for link in p.links if not link.internal),
+            }
             for p in result.pages
         ]
         report.failures = len(result.failures)
         report.outbound = len(result.outbound)
         report.domains = domains.most_common()
         report.emails = emails
-        store.finish_run(run_id, status="ok", counts={
-            "pages": len(result.pages), "failures": len(result.failures),
-            "outbound": len(result.outbound)})
+        store.finish_run(
+            run_id,
+            status="ok",
+            counts={
+                "pages": len(result.pages),
+                "failures": len(result.failures),
+                "outbound": len(result.outbound),
+            },
+        )
 
 
 @dataclass
@@ -135,5 +153,6 @@ class Served:
 def serve_demo(workdir: Path, *, port: int = 0) -> Iterator[Served]:
     with DemoWeb(port=port, cert_dir=workdir) as web:
         config = write_workdir(workdir, web)
-        yield Served(web.port, web.world.site_count, web.world.page_count, config,
-                     threading.Event())
+        yield Served(
+            web.port, web.world.site_count, web.world.page_count, config, threading.Event()
+        )

@@ -12,8 +12,23 @@ from prospector.web.browser import BrowserSession
 from prospector.web.render import RenderFailure, render_page
 from prospector.web.urls import host_of, normalize, same_site
 
-_SKIP_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".gz",
-                  ".mp3", ".mp4", ".css", ".js", ".xml", ".txt")
+_SKIP_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".svg",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".mp3",
+    ".mp4",
+    ".css",
+    ".js",
+    ".xml",
+    ".txt",
+)
 
 
 @dataclass

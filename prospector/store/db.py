@@ -46,6 +46,10 @@ def open_db(path: Path | str) -> Store:
     return store
 
 
+def _in_transaction(conn: sqlite3.Connection) -> bool:
+    return conn.in_transaction
+
+
 class Store:
     """The one object that reads and writes durable state."""
 
@@ -73,14 +77,15 @@ class Store:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK")
+            if _in_transaction(conn):  # an error may already have ended it
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
     # -- schema ---------------------------------------------------------------------------
 
     def applied_migrations(self) -> list[str]:
-        if not self.db[_MIGRATIONS_TABLE].exists():
+        if not self.db.table(_MIGRATIONS_TABLE).exists():
             return []
         rows = self.db.execute(f"SELECT name FROM {_MIGRATIONS_TABLE} ORDER BY rowid")
         return [row[0] for row in rows.fetchall()]
@@ -88,8 +93,8 @@ class Store:
     def migrate(self) -> list[str]:
         """Apply every migration not yet applied; return the names applied now."""
         with self.transaction():
-            if not self.db[_MIGRATIONS_TABLE].exists():
-                self.db[_MIGRATIONS_TABLE].create({"name": str, "applied_at": str}, pk="name")
+            if not self.db.table(_MIGRATIONS_TABLE).exists():
+                self.db.table(_MIGRATIONS_TABLE).create({"name": str, "applied_at": str}, pk="name")
         applied = set(self.applied_migrations())
         known = {m.__name__ for m in MIGRATIONS}
         unknown = sorted(applied - known)
@@ -104,7 +109,7 @@ class Store:
                 continue
             with self.transaction():
                 migration(self.db)
-                self.db[_MIGRATIONS_TABLE].insert(
+                self.db.table(_MIGRATIONS_TABLE).insert(
                     {"name": migration.__name__, "applied_at": utcnow()}
                 )
             done.append(migration.__name__)
@@ -121,16 +126,17 @@ class Store:
         return bool(row and row[0] == "ok")
 
     def counts(self) -> dict[str, int]:
-        return {name: self.db[name].count for name in self.tables()}
+        return {name: self.db.table(name).count for name in self.tables()}
 
     # -- runs and events --------------------------------------------------------------------
 
     def start_run(self, job: str, campaign: str | None = None) -> int:
         with self.transaction():
-            table = self.db["runs"]
-            table.insert({"job": job, "campaign": campaign, "started_at": utcnow(),
-                          "status": "running"})
-            run_id = int(table.last_pk)
+            table = self.db.table("runs")
+            table.insert(
+                {"job": job, "campaign": campaign, "started_at": utcnow(), "status": "running"}
+            )
+            run_id = int(table.last_pk or 0)
             self._event("run", str(run_id), "started", "agent", {"job": job}, run_id)
         return run_id
 
@@ -138,15 +144,19 @@ class Store:
         self, run_id: int, *, status: str, counts: Mapping[str, int], error: str | None = None
     ) -> None:
         with self.transaction():
-            self.db["runs"].update(
+            self.db.table("runs").update(
                 run_id,
-                {"finished_at": utcnow(), "status": status, "counts": json.dumps(dict(counts)),
-                 "error": error},
+                {
+                    "finished_at": utcnow(),
+                    "status": status,
+                    "counts": json.dumps(dict(counts)),
+                    "error": error,
+                },
             )
             self._event("run", str(run_id), status, "agent", {"counts": dict(counts)}, run_id)
 
     def run(self, run_id: int) -> dict[str, Any]:
-        return dict(self.db["runs"].get(run_id))
+        return dict(self.db.table("runs").get(run_id))
 
     def add_event(
         self,
@@ -161,23 +171,38 @@ class Store:
             self._event(entity, entity_id, kind, actor, data, run_id)
 
     def _event(
-        self, entity: str, entity_id: str, kind: str, actor: str,
-        data: Mapping[str, Any] | None, run_id: int | None,
+        self,
+        entity: str,
+        entity_id: str,
+        kind: str,
+        actor: str,
+        data: Mapping[str, Any] | None,
+        run_id: int | None,
     ) -> None:
-        self.db["events"].insert({
-            "at": utcnow(), "entity": entity, "entity_id": entity_id, "kind": kind,
-            "actor": actor, "run_id": run_id, "data": json.dumps(dict(data or {})),
-        })
+        self.db.table("events").insert(
+            {
+                "at": utcnow(),
+                "entity": entity,
+                "entity_id": entity_id,
+                "kind": kind,
+                "actor": actor,
+                "run_id": run_id,
+                "data": json.dumps(dict(data or {})),
+            }
+        )
 
     def events(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
-        return list(self.db["events"].rows_where(
-            "entity = ? AND entity_id = ?", [entity, entity_id], order_by="id"))
+        return list(
+            self.db.table("events").rows_where(
+                "entity = ? AND entity_id = ?", [entity, entity_id], order_by="id"
+            )
+        )
 
     # -- campaigns ---------------------------------------------------------------------------
 
     def upsert_campaign(self, name: str, path: str, description: str) -> None:
         with self.transaction():
-            self.db["campaigns"].upsert(
+            self.db.table("campaigns").upsert(
                 {"name": name, "path": path, "description": description, "loaded_at": utcnow()},
                 pk="name",
             )
@@ -187,14 +212,20 @@ class Store:
     def save_page(self, page: PageSnapshot, run_id: int | None = None) -> int:
         """Store a snapshot and replace the page's links, with its event, atomically."""
         with self.transaction():
-            pages = self.db["pages"]
+            pages = self.db.table("pages")
             existing = self.db.execute("SELECT id FROM pages WHERE url = ?", [page.url]).fetchone()
             row = {
-                "url": page.url, "final_url": page.final_url, "host": page.host,
-                "http_status": page.http_status, "title": page.title,
-                "canonical": page.canonical, "noindex": int(page.noindex),
-                "content_hash": page.content_hash, "rendered": int(page.rendered),
-                "fetched_at": page.fetched_at, "run_id": run_id,
+                "url": page.url,
+                "final_url": page.final_url,
+                "host": page.host,
+                "http_status": page.http_status,
+                "title": page.title,
+                "canonical": page.canonical,
+                "noindex": int(page.noindex),
+                "content_hash": page.content_hash,
+                "rendered": int(page.rendered),
+                "fetched_at": page.fetched_at,
+                "run_id": run_id,
             }
             if existing:
                 page_id = int(existing[0])
@@ -202,23 +233,31 @@ class Store:
                 self.db.execute("DELETE FROM links WHERE page_id = ?", [page_id])
             else:
                 pages.insert(row)
-                page_id = int(pages.last_pk)
-            self.db["links"].insert_all(
+                page_id = int(pages.last_pk or 0)
+            self.db.table("links").insert_all(
                 {
-                    "page_id": page_id, "href": link.href, "anchor": link.anchor,
-                    "rel": " ".join(link.rel), "placement": link.placement,
+                    "page_id": page_id,
+                    "href": link.href,
+                    "anchor": link.anchor,
+                    "rel": " ".join(link.rel),
+                    "placement": link.placement,
                     "visible": None if link.visible is None else int(link.visible),
                     "internal": int(link.internal),
                 }
                 for link in page.links
             )
-            self._event("page", str(page_id), "fetched", "agent",
-                        {"url": page.url, "status": page.http_status,
-                         "links": len(page.links)}, run_id)
+            self._event(
+                "page",
+                str(page_id),
+                "fetched",
+                "agent",
+                {"url": page.url, "status": page.http_status, "links": len(page.links)},
+                run_id,
+            )
         return page_id
 
     def pages_for_host(self, host: str) -> list[dict[str, Any]]:
-        return list(self.db["pages"].rows_where("host = ?", [host], order_by="url"))
+        return list(self.db.table("pages").rows_where("host = ?", [host], order_by="url"))
 
     def links_of(self, page_id: int) -> list[dict[str, Any]]:
-        return list(self.db["links"].rows_where("page_id = ?", [page_id], order_by="id"))
+        return list(self.db.table("links").rows_where("page_id = ?", [page_id], order_by="id"))

@@ -14,11 +14,11 @@ Migration = Callable[[Database], None]
 
 def m001_core(db: Database) -> None:
     """Campaigns, runs, the event log, and what the web layer sees (pages, links, checks)."""
-    db["campaigns"].create(
+    db.table("campaigns").create(
         {"name": str, "path": str, "description": str, "loaded_at": str},
         pk="name",
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "job": str,
@@ -32,7 +32,7 @@ def m001_core(db: Database) -> None:
         pk="id",
         not_null={"job", "started_at", "status"},
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "at": str,
@@ -47,8 +47,8 @@ def m001_core(db: Database) -> None:
         not_null={"at", "entity", "kind", "actor"},
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["events"].create_index(["entity", "entity_id"])
-    db["pages"].create(
+    db.table("events").create_index(["entity", "entity_id"])
+    db.table("pages").create(
         {
             "id": int,
             "url": str,
@@ -67,9 +67,9 @@ def m001_core(db: Database) -> None:
         not_null={"url", "host", "fetched_at"},
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["pages"].create_index(["url"], unique=True)
-    db["pages"].create_index(["host"])
-    db["links"].create(
+    db.table("pages").create_index(["url"], unique=True)
+    db.table("pages").create_index(["host"])
+    db.table("links").create(
         {
             "id": int,
             "page_id": int,
@@ -84,9 +84,9 @@ def m001_core(db: Database) -> None:
         not_null={"page_id", "href"},
         foreign_keys=[("page_id", "pages", "id")],
     )
-    db["links"].create_index(["page_id"])
-    db["links"].create_index(["href"])
-    db["url_checks"].create(
+    db.table("links").create_index(["page_id"])
+    db.table("links").create_index(["href"])
+    db.table("url_checks").create(
         {
             "id": int,
             "url": str,
@@ -102,7 +102,7 @@ def m001_core(db: Database) -> None:
         not_null={"url", "checked_at", "verdict", "status"},
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["url_checks"].create_index(["url", "checked_at"])
+    db.table("url_checks").create_index(["url", "checked_at"])
 
 
 MIGRATIONS: list[Migration] = [m001_core]

@@ -100,16 +100,19 @@ def spki_hashes(ca_bundle: Path) -> list[str]:
 def launch_args(settings: Settings) -> list[str]:
     args = [*QUIET_ARGS, *settings.browser.extra_args]
     if settings.network.ca_bundle is not None:
-        args.append("--ignore-certificate-errors-spki-list=" + ",".join(
-            spki_hashes(settings.network.ca_bundle)))
+        args.append(
+            "--ignore-certificate-errors-spki-list="
+            + ",".join(spki_hashes(settings.network.ca_bundle))
+        )
     return args
 
 
 class BrowserSession:
     """A running browser plus the guard proxy; hands out pages from a bounded pool."""
 
-    def __init__(self, browser: Browser, proxy: GuardProxy, settings: Settings,
-                 choice: BrowserChoice) -> None:
+    def __init__(
+        self, browser: Browser, proxy: GuardProxy, settings: Settings, choice: BrowserChoice
+    ) -> None:
         self.browser = browser
         self.proxy = proxy
         self.settings = settings
@@ -133,6 +136,7 @@ class BrowserSession:
         context.set_default_timeout(self.settings.browser.navigation_timeout_s * 1000)
         blocked = set(self.settings.browser.block_resources)
         if blocked:
+
             async def block(route: Route) -> None:
                 if route.request.resource_type in blocked:
                     await route.abort("blockedbyclient")
@@ -165,13 +169,22 @@ class BrowserSession:
         self._contexts.clear()
 
 
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def _in_background(awaitable: Any) -> None:
+    task = asyncio.ensure_future(_quiet(awaitable))
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
 def _dismiss(dialog: Any) -> None:
-    asyncio.ensure_future(_quiet(dialog.dismiss()))
+    _in_background(dialog.dismiss())
 
 
 def _close_popup(popup: Page, main: Page) -> None:
     if popup is not main:
-        asyncio.ensure_future(_quiet(popup.close()))
+        _in_background(popup.close())
 
 
 async def _quiet(awaitable: Any) -> None:
@@ -193,7 +206,9 @@ async def _start(pw: Playwright, settings: Settings) -> tuple[Browser, BrowserCh
             args=launch_args(settings),
         )
     except PlaywrightError as exc:
-        where = conf.cdp_endpoint or conf.ws_endpoint or choice.executable or "Playwright's Chromium"
+        where = (
+            conf.cdp_endpoint or conf.ws_endpoint or choice.executable or "Playwright's Chromium"
+        )
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BrowserError(f"cannot start or reach the browser ({where}): {first}") from None
     return browser, choice

@@ -41,7 +41,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         for address, target_port in destination.addresses:
             try:
                 return await self.inner.connect_tcp(
-                    address, target_port, timeout=timeout, local_address=local_address,
+                    address,
+                    target_port,
+                    timeout=timeout,
+                    local_address=local_address,
                     socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -50,7 +53,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise error
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None,
+        self,
+        path: str,
+        timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise ForbiddenAddressError(path, path, "unix sockets are never used")
@@ -62,8 +67,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with the guarded backend under its connection pool."""
 
-    def __init__(self, resolver: Resolver, *, ssl_context: ssl.SSLContext,
-                 limits: httpx.Limits) -> None:
+    def __init__(
+        self, resolver: Resolver, *, ssl_context: ssl.SSLContext, limits: httpx.Limits
+    ) -> None:
         super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,

@@ -92,7 +92,9 @@ async def render_page(session: BrowserSession, url: str) -> PageSnapshot | Rende
         for item in data["links"]
         if urlsplit(item["href"]).scheme in ("http", "https", "mailto")
     )
-    emails = {link.href[7:].split("?")[0].lower() for link in links if link.href.startswith("mailto:")}
+    emails = {
+        link.href[7:].split("?")[0].lower() for link in links if link.href.startswith("mailto:")
+    }
     emails |= {match.lower() for match in _EMAIL.findall(data["text"])}
     return PageSnapshot(
         url=url,

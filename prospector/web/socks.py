@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import struct
 from collections import deque
 from dataclasses import dataclass
-
-import logging
 
 from prospector.errors import ForbiddenAddressError, NameNotResolvedError
 from prospector.models import utcnow
@@ -81,7 +80,7 @@ class GuardProxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             await self._handle(reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
@@ -89,7 +88,7 @@ class GuardProxy:
         except Exception:  # one bad client must never take the proxy down
             log.exception("guard proxy: unexpected error")
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -27,5 +27,4 @@ def host_of(url: str) -> str:
 def same_site(url: str, host: str) -> bool:
     """True when ``url`` is on ``host`` or its www. twin."""
     other = host_of(url)
-    strip = lambda h: h.removeprefix("www.")  # noqa: E731
-    return strip(other) == strip(host.lower())
+    return other.removeprefix("www.") == host.lower().removeprefix("www.")
