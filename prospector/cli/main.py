@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from prospector import __version__
@@ -72,23 +71,17 @@ planned.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app inside the error boundary."""
+    """Console-script entry point: run the app inside the error boundary.
+
+    Typer handles usage errors itself (exit 2); everything raised by the core lands here.
+    """
     debug = os.environ.get("PROSPECTOR_DEBUG", "") not in ("", "0")
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv)
     except ProspectorError as exc:
         if debug:
             raise
         _fail(str(exc), exc.exit_code)
-    except click.exceptions.Abort:
-        _fail("interrupted", EXIT_INTERRUPTED)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        if debug:
-            raise
-        exc.show()
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:  # the boundary: a bug is reported, not dumped
@@ -99,7 +92,6 @@ def run(argv: list[str] | None = None) -> None:
             "(set PROSPECTOR_DEBUG=1 for the traceback)",
             EXIT_INTERNAL,
         )
-    sys.exit(0)
 
 
 def _fail(message: str, code: int) -> None:
