@@ -11,16 +11,35 @@ from prospector.cli.planned import PLANNED
 from tests.cli_helpers import prospector
 
 GROUPS = [
-    "init", "demo", "run", "prospects", "show", "approve", "reject", "edit", "send", "replies",
-    "verify", "report", "agent", "check", "inspect", "import", "suppress", "doctor",
+    "init",
+    "demo",
+    "run",
+    "prospects",
+    "show",
+    "approve",
+    "reject",
+    "edit",
+    "send",
+    "replies",
+    "verify",
+    "report",
+    "agent",
+    "check",
+    "inspect",
+    "import",
+    "suppress",
+    "doctor",
 ]
 
 
 def test_help_lists_every_command_group() -> None:
     result = prospector("--help")
     assert result.returncode == 0
-    listed = {line.split()[1] for line in result.stdout.splitlines()
-              if line.startswith("│ ") and len(line.split()) > 1}
+    listed = {
+        line.split()[1]
+        for line in result.stdout.splitlines()
+        if line.startswith("│ ") and len(line.split()) > 1
+    }
     assert set(GROUPS) <= listed
 
 
@@ -60,11 +79,16 @@ def test_init_writes_starter_files_and_database_then_keeps_them(tmp_path: Path) 
     work = tmp_path / "outreach"
     first = prospector("init", str(work))
     assert first.returncode == 0, first.stderr
-    for path in ("prospector.toml", "campaigns/example.toml", "templates/broken_link.j2",
-                 "prospector.db"):
+    for path in (
+        "prospector.toml",
+        "campaigns/example.toml",
+        "templates/broken_link.j2",
+        "prospector.db",
+    ):
         assert (work / path).is_file(), path
-    (work / "campaigns" / "example.toml").write_text("# mine\n" + (
-        work / "campaigns" / "example.toml").read_text())
+    (work / "campaigns" / "example.toml").write_text(
+        "# mine\n" + (work / "campaigns" / "example.toml").read_text()
+    )
     second = prospector("init", str(work))
     assert second.returncode == 0
     assert "kept" in second.stdout
@@ -108,7 +132,9 @@ def test_doctor_json_reports_the_browser_working(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 def test_doctor_reports_a_missing_browser_binary(tmp_path: Path) -> None:
-    (tmp_path / "prospector.toml").write_text('[browser]\nexecutable_path = "/nonexistent/chrome"\n')
+    (tmp_path / "prospector.toml").write_text(
+        '[browser]\nexecutable_path = "/nonexistent/chrome"\n'
+    )
     result = prospector("doctor", "--json", cwd=tmp_path)
     assert result.returncode == 1
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}

@@ -31,8 +31,13 @@ def test_doctor_reaches_smtp_and_logs_in_to_imap(
     tmp_path: Path, smtp_sink: SmtpSink, dovecot: Dovecot
 ) -> None:
     config(tmp_path, smtp_sink.port, dovecot.port, dovecot.user)
-    result = prospector("doctor", "--json", "--no-browser", cwd=tmp_path,
-                        env={"TEST_IMAP_PASSWORD": dovecot.password})
+    result = prospector(
+        "doctor",
+        "--json",
+        "--no-browser",
+        cwd=tmp_path,
+        env={"TEST_IMAP_PASSWORD": dovecot.password},
+    )
     checks = checks_of(result.stdout)
     assert result.returncode == 0, result.stdout
     assert checks["smtp"]["status"] == "ok" and "EHLO 250" in checks["smtp"]["detail"]
@@ -45,8 +50,9 @@ def test_doctor_reports_a_wrong_imap_password_and_an_unreachable_smtp(
     tmp_path: Path, dovecot: Dovecot
 ) -> None:
     config(tmp_path, free_port(), dovecot.port, dovecot.user)
-    result = prospector("doctor", "--json", "--no-browser", cwd=tmp_path,
-                        env={"TEST_IMAP_PASSWORD": "wrong"})
+    result = prospector(
+        "doctor", "--json", "--no-browser", cwd=tmp_path, env={"TEST_IMAP_PASSWORD": "wrong"}
+    )
     checks = checks_of(result.stdout)
     assert result.returncode == 1
     assert checks["smtp"]["status"] == "fail" and "refused" in checks["smtp"]["detail"].lower()

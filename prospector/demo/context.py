@@ -57,7 +57,9 @@ class Ctx:
         site.pages[page.path] = page
         return page
 
-    def live_articles(self, topic: str | None = None, exclude: str | None = None) -> list[ArticlePlan]:
+    def live_articles(
+        self, topic: str | None = None, exclude: str | None = None
+    ) -> list[ArticlePlan]:
         """Articles that answer 200 to a plain GET (safe targets for live links)."""
         out: list[ArticlePlan] = []
         for host, plans in self.plans.items():
@@ -75,6 +77,9 @@ class Ctx:
         return [
             h
             for h, s in self.sites.items()
-            if s.kind == "blog" and s.relevance == "high" and s.behaviour in SERVING_BEHAVIOURS
-            and s.tls == "valid" and s.robots != "block_prospector"
+            if s.kind == "blog"
+            and s.relevance == "high"
+            and s.behaviour in SERVING_BEHAVIOURS
+            and s.tls == "valid"
+            and s.robots != "block_prospector"
         ]

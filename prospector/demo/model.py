@@ -116,6 +116,7 @@ class Site:
     pages: dict[str, Page] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    templates: dict[str, bytes] = field(default_factory=dict)  # not-found, soft-404, gone
     nav: list[tuple[str, str]] = field(default_factory=list)
 
     @property

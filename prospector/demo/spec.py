@@ -248,7 +248,7 @@ def _topic(key: str, d: dict[str, Any]) -> TopicSpec:
 
 def parse_niche(data: dict[str, Any]) -> NicheSpec:
     """Validate the parsed TOML and turn it into a :class:`NicheSpec`."""
-    top = set(NicheSpec.__dataclass_fields__) - {"filler_count"}
+    top = (set(NicheSpec.__dataclass_fields__) - {"filler_count", "special_links"}) | {"outbound"}
     _check(data, top, "niche")
     ours = dict(data["ours"])
     _check(ours, set(OursSpec.__dataclass_fields__), "ours")
@@ -279,7 +279,7 @@ def parse_niche(data: dict[str, Any]) -> NicheSpec:
         ours=ours_spec,
         sites=sites,
         special_links=tuple(
-            _simple(SpecialLink, s, "special_links") for s in data["special_links"]
+            _simple(SpecialLink, s, "outbound.special") for s in data["outbound"]["special"]
         ),
         filler={k: tuple(v) for k, v in filler.items()},
         filler_count=count,

@@ -57,15 +57,42 @@ class TextGen:
     def paragraph(self, topic: str, low: int = 3, high: int = 5) -> str:
         return " ".join(self.sentences(topic, self.rng.randint(low, high)))
 
-    def sections(self, topic: str, count: int) -> list[tuple[str, list[str]]]:
-        headings = list(self.topic(topic).headings)
+    def article(
+        self, topic: str, related: tuple[str, ...] = (), sections: int = 4
+    ) -> tuple[str, list[tuple[str, list[str]]]]:
+        """An intro paragraph and ``(heading, paragraphs)`` sections; no sentence repeats."""
+        spec = self.topic(topic)
+        own = list(spec.phrases)
+        self.rng.shuffle(own)
+        others: list[str] = []
+        if not spec.offtopic:
+            others += self.rng.sample(list(self.niche.text["generic"]), 4)
+            for other in related:
+                if other != topic:
+                    others += self.rng.sample(list(self.topic(other).phrases), 2)
+        self.rng.shuffle(others)
+        mixed: list[str] = []
+        for i, sentence in enumerate(own):
+            mixed.append(sentence)
+            if i % 2 == 1 and others:
+                mixed.append(others.pop())
+        mixed += others
+        sentences = [self.fill(s) for s in dict.fromkeys(mixed)]
+
+        def take(n: int) -> str:
+            chunk = [sentences.pop(0) for _ in range(min(n, len(sentences)))]
+            return " ".join(chunk)
+
+        intro = take(3)
+        headings = list(spec.headings)
         self.rng.shuffle(headings)
         out: list[tuple[str, list[str]]] = []
-        for i in range(count):
-            heading = headings[i % len(headings)]
-            paras = [self.paragraph(topic) for _ in range(self.rng.randint(1, 2))]
-            out.append((heading, paras))
-        return out
+        for heading in headings[: min(sections, len(headings))]:
+            paras = [take(self.rng.randint(2, 4)) for _ in range(self.rng.choice((1, 1, 2)))]
+            paras = [p for p in paras if p]
+            if paras:
+                out.append((heading, paras))
+        return intro, out
 
     def title(self, topic: str, used: set[str]) -> str:
         spec = self.topic(topic)
