@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prospector.demo.server import DemoWeb
 
 from prospector.config import Settings, load_settings
+from prospector.demo.server import DemoWeb
 from tests.mailservers import Dovecot, SmtpSink, dovecot_available
 
 
