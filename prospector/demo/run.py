@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -32,14 +31,13 @@ CRAWL_DEPTH = 2
 def write_workdir(workdir: Path, web: DemoWeb) -> Path:
     """Leave ``prospector.toml`` and ``campaigns/demo.toml`` in ``workdir``; return the config."""
     workdir.mkdir(parents=True, exist_ok=True)
-    ca = workdir / "demo-ca.pem"
-    shutil.copyfile(web.ca_pem_path, ca)
+    ca = web.ca_pem_path  # written into workdir: DemoWeb is started with cert_dir=workdir
     config = {
         "database": "prospector.db",
         "campaigns_dir": "campaigns",
         "templates_dir": str(bundled_templates_dir()),
         "outbox_dir": "outbox",
-        "network": {"ca_bundle": ca.name, "resolve": web.resolve_map()},
+        "network": {"ca_bundle": str(ca), "resolve": web.resolve_map()},
         "fetch": {"min_host_gap_s": 0.2, "timeout_s": 10.0, "connect_timeout_s": 5.0},
     }
     path = workdir / "prospector.toml"
