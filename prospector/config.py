@@ -98,7 +98,7 @@ class FetchSettings(Strict):
     per_host_concurrency: int = Field(2, ge=1)
     min_host_gap_s: float = Field(1.0, ge=0)
     retries: int = Field(2, ge=0, le=10)
-    max_retry_after_s: float = Field(120.0, ge=0)
+    max_retry_after_s: float = Field(30.0, ge=0)
     respect_robots: bool = True
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from prospector.config import BrowserSettings, Settings
 from prospector.errors import BrowserError, ConfigError
@@ -107,6 +108,15 @@ def launch_args(settings: Settings) -> list[str]:
     return args
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """Where a page ended up after its scripts ran, and its DOM then."""
+
+    final_url: str
+    html: str
+    status: int | None
+
+
 class BrowserSession:
     """A running browser plus the guard proxy; hands out pages from a bounded pool."""
 
@@ -161,6 +171,18 @@ class BrowserSession:
                 with contextlib.suppress(PlaywrightError):
                     await context.close()
                 self._contexts.remove(context)
+
+    async def settle(self, url: str, settle_ms: int = 2500) -> Rendered | None:
+        """Load ``url``, let scripts run (and redirect), and return where it ended up."""
+        async with self.page() as page:
+            try:
+                response = await page.goto(url, wait_until="load")
+                with contextlib.suppress(PlaywrightTimeoutError):
+                    await page.wait_for_load_state("networkidle", timeout=settle_ms)
+                return Rendered(page.url, await page.content(),
+                                response.status if response else None)
+            except PlaywrightError:
+                return None
 
     async def close(self) -> None:
         for context in list(self._contexts):

@@ -28,3 +28,25 @@ def same_site(url: str, host: str) -> bool:
     """True when ``url`` is on ``host`` or its www. twin."""
     other = host_of(url)
     return other.removeprefix("www.") == host.lower().removeprefix("www.")
+
+
+TRACKING_PARAMS = {
+    "gclid", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "yclid", "igshid", "mc_cid",
+    "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+    "twclid", "ttclid", "li_fat_id", "srsltid",
+}
+
+
+def dedupe_key(url: str) -> str:
+    """The URL as checked once per run: normalised, without fragment or tracking parameters."""
+    from urllib.parse import parse_qsl, urlencode
+
+    try:
+        parts = urlsplit(normalize(url))
+    except ValueError:
+        return url.strip()
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

@@ -1,0 +1,1 @@
+"""Benchmarks of Prospector against its peers (run from the repository root)."""

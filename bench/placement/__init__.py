@@ -1,0 +1,1 @@
+"""Link placement benchmark on Readability's test pages (see ``run.py``)."""
