@@ -27,8 +27,7 @@ class LazyBrowser:
         async with self._lock:
             if self.session is None and self.failed is None:
                 try:
-                    self.session = await self.stack.enter_async_context(
-                        open_browser(self.settings))
+                    self.session = await self.stack.enter_async_context(open_browser(self.settings))
                 except Exception as exc:  # a missing browser degrades to raw-HTML judgement
                     self.failed = str(exc)
         if self.session is None:
@@ -57,8 +56,9 @@ async def check_urls_async(
         async with contextlib.AsyncExitStack() as stack:
             fetcher = await stack.enter_async_context(Fetcher(settings))
             browser = LazyBrowser(settings, stack) if render else None
-            checker = LinkChecker(fetcher, render=browser.settle if browser else None,
-                                  on_result=record)
+            checker = LinkChecker(
+                fetcher, render=browser.settle if browser else None, on_result=record
+            )
             checks = await checker.check_many(urls)
         if store is not None and run_id is not None:
             counts: dict[str, int] = {}

@@ -19,10 +19,15 @@ def check(
     ctx: typer.Context,
     urls: Annotated[list[str], typer.Argument(help="URLs to check.", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per URL.")] = False,
-    render: Annotated[bool, typer.Option(help="Render pages that need JavaScript "
-                                         "(script redirects, app shells) in Chromium.")] = True,
-    history: Annotated[bool, typer.Option(help="Keep the results in the database's "
-                                          "check history.")] = True,
+    render: Annotated[
+        bool,
+        typer.Option(
+            help="Render pages that need JavaScript (script redirects, app shells) in Chromium."
+        ),
+    ] = True,
+    history: Annotated[
+        bool, typer.Option(help="Keep the results in the database's check history.")
+    ] = True,
     fail_on_dead: Annotated[bool, typer.Option(help="Exit 1 when any URL is dead.")] = False,
 ) -> None:
     """Check URLs: live, dead or inconclusive, with the precise status and why."""
@@ -35,8 +40,13 @@ def check(
             table.add_column(column, overflow="fold")
         for c in checks:
             colour = _COLOUR[c.verdict]
-            table.add_row(escape(c.url), f"[{colour}]{c.verdict}[/]", c.status,
-                          str(c.http_status or ""), escape(c.detail))
+            table.add_row(
+                escape(c.url),
+                f"[{colour}]{c.verdict}[/]",
+                c.status,
+                str(c.http_status or ""),
+                escape(c.detail),
+            )
         console.print(table)
     if fail_on_dead and any(c.verdict == "dead" for c in checks):
         raise typer.Exit(1)

@@ -259,16 +259,23 @@ class Store:
     def record_check(self, check: Any, run_id: int | None = None) -> None:
         """Append one link check to the history (``url_checks``)."""
         with self.transaction():
-            self.db.table("url_checks").insert({
-                "url": check.url, "checked_at": check.checked_at or utcnow(),
-                "verdict": check.verdict, "status": check.status,
-                "http_status": check.http_status, "final_url": check.final_url,
-                "detail": check.detail, "run_id": run_id,
-            })
+            self.db.table("url_checks").insert(
+                {
+                    "url": check.url,
+                    "checked_at": check.checked_at or utcnow(),
+                    "verdict": check.verdict,
+                    "status": check.status,
+                    "http_status": check.http_status,
+                    "final_url": check.final_url,
+                    "detail": check.detail,
+                    "run_id": run_id,
+                }
+            )
 
     def check_history(self, url: str) -> list[dict[str, Any]]:
-        return list(self.db.table("url_checks").rows_where(
-            "url = ?", [url], order_by="checked_at, id"))
+        return list(
+            self.db.table("url_checks").rows_where("url = ?", [url], order_by="checked_at, id")
+        )
 
     def pages_for_host(self, host: str) -> list[dict[str, Any]]:
         return list(self.db.table("pages").rows_where("host = ?", [host], order_by="url"))

@@ -179,8 +179,9 @@ class BrowserSession:
                 response = await page.goto(url, wait_until="load")
                 with contextlib.suppress(PlaywrightTimeoutError):
                     await page.wait_for_load_state("networkidle", timeout=settle_ms)
-                return Rendered(page.url, await page.content(),
-                                response.status if response else None)
+                return Rendered(
+                    page.url, await page.content(), response.status if response else None
+                )
             except PlaywrightError:
                 return None
 

@@ -191,11 +191,22 @@ class Fetcher:
             if obey:
                 policy = await self.robots(current)
                 if policy.error is not None:
-                    return Fetched(url, current, hops=tuple(hops), error=policy.error,
-                                   detail=policy.detail, attempts=attempts)
+                    return Fetched(
+                        url,
+                        current,
+                        hops=tuple(hops),
+                        error=policy.error,
+                        detail=policy.detail,
+                        attempts=attempts,
+                    )
                 if not policy.allowed(current, self.conf.user_agent):
-                    return Fetched(url, current, hops=tuple(hops), error="robots",
-                                   detail=f"disallowed by {robots_url(current)}")
+                    return Fetched(
+                        url,
+                        current,
+                        hops=tuple(hops),
+                        error="robots",
+                        detail=f"disallowed by {robots_url(current)}",
+                    )
             result = await self._with_retries(current, method, body, max_bytes)
             attempts += result.attempts
             if result.error is not None or not follow:
@@ -206,9 +217,16 @@ class Fetcher:
                 location = result.headers.get("location")
                 if not location:
                     return _finish(
-                        _replace(result, error="no_location",
-                                 detail=f"{result.status} without a Location header"),
-                        url, hops, started, attempts)
+                        _replace(
+                            result,
+                            error="no_location",
+                            detail=f"{result.status} without a Location header",
+                        ),
+                        url,
+                        hops,
+                        started,
+                        attempts,
+                    )
                 next_url = urljoin(current, location.strip())
             elif meta_refresh and result.status == 200 and result.is_html:
                 next_url = meta_refresh_target(result.body, current)
@@ -219,8 +237,13 @@ class Fetcher:
             key = normalize(next_url)
             if key in seen or len(hops) > self.conf.max_redirects:
                 kind = "loop" if key in seen else f"more than {self.conf.max_redirects} redirects"
-                return _finish(_replace(result, error="redirect_loop", detail=kind),
-                               url, hops, started, attempts)
+                return _finish(
+                    _replace(result, error="redirect_loop", detail=kind),
+                    url,
+                    hops,
+                    started,
+                    attempts,
+                )
             seen.add(key)
             if result.status == 303:
                 method = "GET"
@@ -253,9 +276,7 @@ class Fetcher:
             return 0.5 * 2.0 ** (attempt - 1)
         return None
 
-    async def _one(
-        self, url: str, method: str, body: BodyMode, max_bytes: int | None
-    ) -> Fetched:
+    async def _one(self, url: str, method: str, body: BodyMode, max_bytes: int | None) -> Fetched:
         assert self.client is not None, "use 'async with Fetcher(...)'"
         gate = self._gate(url)
         started = time.monotonic()
@@ -266,11 +287,21 @@ class Fetcher:
                 async with asyncio.timeout(self.conf.timeout_s):
                     return await self._exchange(url, method, body, max_bytes, started)
             except TimeoutError:
-                return Fetched(url, url, error="timeout", method=method,
-                               detail=f"no complete answer within {self.conf.timeout_s:g}s")
+                return Fetched(
+                    url,
+                    url,
+                    error="timeout",
+                    method=method,
+                    detail=f"no complete answer within {self.conf.timeout_s:g}s",
+                )
             except NameNotResolvedError as exc:
-                return Fetched(url, url, error="dns_transient" if exc.transient else "dns",
-                               detail=str(exc), method=method)
+                return Fetched(
+                    url,
+                    url,
+                    error="dns_transient" if exc.transient else "dns",
+                    detail=str(exc),
+                    method=method,
+                )
             except ForbiddenAddressError as exc:
                 return Fetched(url, url, error="forbidden", detail=str(exc), method=method)
             except httpx.HTTPError as exc:
@@ -285,14 +316,27 @@ class Fetcher:
         async with self.client.stream(method, url, headers=headers) as response:
             head = {k.lower(): v for k, v in response.headers.items()}
             content_type = head.get("content-type", "").split(";")[0].strip().lower()
-            read = method != "HEAD" and response.status_code not in REDIRECTS and (
-                body == "all" or (body == "html" and (content_type in HTML_TYPES
-                                                      or not content_type)))
+            read = (
+                method != "HEAD"
+                and response.status_code not in REDIRECTS
+                and (
+                    body == "all"
+                    or (body == "html" and (content_type in HTML_TYPES or not content_type))
+                )
+            )
             data, truncated = b"", False
             if read:
                 data, truncated = await self._read(response, head, max_bytes)
-            return Fetched(url, str(response.url), response.status_code, head, data, truncated,
-                           method=method, elapsed_s=time.monotonic() - started)
+            return Fetched(
+                url,
+                str(response.url),
+                response.status_code,
+                head,
+                data,
+                truncated,
+                method=method,
+                elapsed_s=time.monotonic() - started,
+            )
 
     async def _read(
         self, response: httpx.Response, headers: Mapping[str, str], max_bytes: int | None
@@ -332,11 +376,11 @@ def _replace(result: Fetched, **changes: Any) -> Fetched:
     return replace(result, **changes)
 
 
-def _finish(result: Fetched, url: str, hops: list[Hop], started: float,
-            attempts: int) -> Fetched:
+def _finish(result: Fetched, url: str, hops: list[Hop], started: float, attempts: int) -> Fetched:
     """Report against the URL asked for; ``final_url`` is the last URL requested."""
-    return _replace(result, url=url, hops=tuple(hops), elapsed_s=time.monotonic() - started,
-                    attempts=attempts)
+    return _replace(
+        result, url=url, hops=tuple(hops), elapsed_s=time.monotonic() - started, attempts=attempts
+    )
 
 
 def invalid_url(url: str) -> str | None:
@@ -396,8 +440,7 @@ def classify_http_error(exc: httpx.HTTPError) -> tuple[str, str]:
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", detail
     if isinstance(exc, httpx.ConnectError):
-        if "refused" in detail.lower() or any(isinstance(e, ConnectionRefusedError)
-                                               for e in chain):
+        if "refused" in detail.lower() or any(isinstance(e, ConnectionRefusedError) for e in chain):
             return "refused", f"connection refused ({detail})"
         return "reset", detail
     if isinstance(exc, httpx.RemoteProtocolError):

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from prospector.errors import ForbiddenAddressError
 from prospector.models import utcnow
 from prospector.web import signals
 from prospector.web.browser import Rendered
-from prospector.errors import ForbiddenAddressError
 from prospector.web.fetch import Fetched, Fetcher, invalid_url
 from prospector.web.urls import dedupe_key
 
@@ -76,8 +76,9 @@ class LinkCheck:
         return out
 
 
-def result(url: str, status: str, fetched: Fetched | None, detail: str,
-           final_url: str | None = None) -> LinkCheck:
+def result(
+    url: str, status: str, fetched: Fetched | None, detail: str, final_url: str | None = None
+) -> LinkCheck:
     return LinkCheck(
         url=url,
         verdict=VERDICTS[status],
@@ -103,9 +104,13 @@ def classify(url: str, fetched: Fetched) -> LinkCheck | None:
     if wall:
         return result(url, "blocked", fetched, wall)
     first_hop_target = fetched.hops[0].location if fetched.hops else None
-    if fetched.hops and not signals.login_wall(url) and (
-        signals.login_wall(fetched.final_url)
-        or (first_hop_target is not None and signals.login_wall(first_hop_target))
+    if (
+        fetched.hops
+        and not signals.login_wall(url)
+        and (
+            signals.login_wall(fetched.final_url)
+            or (first_hop_target is not None and signals.login_wall(first_hop_target))
+        )
     ):
         return result(url, "blocked", fetched, f"login wall: redirected to {fetched.final_url}")
     if code in (401, 407):
@@ -113,9 +118,17 @@ def classify(url: str, fetched: Fetched) -> LinkCheck | None:
     if code in (403, 451):
         return result(url, "blocked", fetched, f"{code} access denied")
     if code == 429:
-        return result(url, "rate_limited", fetched, "429 too many requests" + (
-            f" (Retry-After: {fetched.headers['retry-after']})"
-            if "retry-after" in fetched.headers else ""))
+        return result(
+            url,
+            "rate_limited",
+            fetched,
+            "429 too many requests"
+            + (
+                f" (Retry-After: {fetched.headers['retry-after']})"
+                if "retry-after" in fetched.headers
+                else ""
+            ),
+        )
     if code in (404, 410):
         return result(url, "not_found", fetched, f"{code}" + _via(fetched))
     if code >= 500:
@@ -175,8 +188,15 @@ class LinkChecker:
             self._checks[key] = task
         found = await asyncio.shield(task)
         if found.url != url:
-            found = LinkCheck(url, found.verdict, found.status, found.http_status,
-                              found.final_url, found.detail, found.checked_at)
+            found = LinkCheck(
+                url,
+                found.verdict,
+                found.status,
+                found.http_status,
+                found.final_url,
+                found.detail,
+                found.checked_at,
+            )
         return found
 
     async def _check(self, url: str) -> LinkCheck:
@@ -207,25 +227,39 @@ class LinkChecker:
         if soft:
             return result(url, "soft_404", fetched, soft)
         if fetched.hops:
-            return result(url, "redirected", fetched,
-                          f"{fetched.status} after {len(fetched.hops)} redirect(s)")
+            return result(
+                url,
+                "redirected",
+                fetched,
+                f"{fetched.status} after {len(fetched.hops)} redirect(s)",
+            )
         return result(url, "ok", fetched, f"{fetched.status}")
 
-    async def _judge_rendered(self, url: str, fetched: Fetched, why: str,
-                              depth: int) -> LinkCheck:
+    async def _judge_rendered(self, url: str, fetched: Fetched, why: str, depth: int) -> LinkCheck:
         assert self.render is not None
         landed = await self.render(fetched.final_url)
         if landed is None:
-            return result(url, "ok" if not fetched.hops else "redirected", fetched,
-                          f"{fetched.status} ({why}; the browser could not render it)")
+            return result(
+                url,
+                "ok" if not fetched.hops else "redirected",
+                fetched,
+                f"{fetched.status} ({why}; the browser could not render it)",
+            )
         if landed.final_url.split("#")[0] != fetched.final_url.split("#")[0]:
             target = await self._judge(landed.final_url, depth + 1)
             status = "redirected" if target.status == "ok" else target.status
-            return LinkCheck(url, VERDICTS[status], status, target.http_status,
-                             target.final_url,
-                             f"script redirect to {landed.final_url}: {target.detail}",
-                             utcnow())
-        reason = signals.not_found_page(landed.html) or signals.parked(landed.html, landed.final_url)
+            return LinkCheck(
+                url,
+                VERDICTS[status],
+                status,
+                target.http_status,
+                target.final_url,
+                f"script redirect to {landed.final_url}: {target.detail}",
+                utcnow(),
+            )
+        reason = signals.not_found_page(landed.html) or signals.parked(
+            landed.html, landed.final_url
+        )
         if reason:
             return result(url, "soft_404", fetched, f"rendered page that {reason}")
         status = "redirected" if fetched.hops else "ok"
@@ -252,8 +286,7 @@ class LinkChecker:
             return None
         score = signals.similarity(signals.visible_text(body), signals.visible_text(probe.text()))
         if score >= SOFT_404_SIMILARITY:
-            return (f"200 page matching the host's answer for a random path "
-                    f"(similarity {score:.2f})")
+            return f"200 page matching the host's answer for a random path (similarity {score:.2f})"
         return None
 
     async def _probe(self, origin: str) -> Fetched | None:

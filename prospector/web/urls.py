@@ -31,9 +31,28 @@ def same_site(url: str, host: str) -> bool:
 
 
 TRACKING_PARAMS = {
-    "gclid", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "yclid", "igshid", "mc_cid",
-    "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
-    "twclid", "ttclid", "li_fat_id", "srsltid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "fbclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "srsltid",
 }
 
 
@@ -46,7 +65,8 @@ def dedupe_key(url: str) -> str:
     except ValueError:
         return url.strip()
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

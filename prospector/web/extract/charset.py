@@ -35,7 +35,11 @@ _ALIASES = {
     "iso-8859-9": "cp1254",
     "ks_c_5601-1987": "euc-kr",
 }
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def codec_for(label: str | None) -> str | None:
