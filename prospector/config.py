@@ -100,6 +100,7 @@ class FetchSettings(Strict):
     retries: int = Field(2, ge=0, le=10)
     max_retry_after_s: float = Field(30.0, ge=0)
     respect_robots: bool = True
+    head_first: bool = False
 
 
 ResourceType = Literal["image", "media", "font", "stylesheet"]

@@ -76,8 +76,11 @@ def base_of(doc: lxml.html.HtmlElement | None) -> str:
     return FAKE_BASE
 
 
-def http_links(doc: lxml.html.HtmlElement | None, base: str) -> list[RawLink]:
-    out: list[RawLink] = []
+def http_anchors(
+    doc: lxml.html.HtmlElement | None, base: str
+) -> list[tuple[lxml.html.HtmlElement, RawLink]]:
+    """Every ``<a href>`` that resolves to http(s), with its link, in document order."""
+    out: list[tuple[lxml.html.HtmlElement, RawLink]] = []
     if doc is None:
         return out
     for a in doc.iter("a"):
@@ -89,8 +92,12 @@ def http_links(doc: lxml.html.HtmlElement | None, base: str) -> list[RawLink]:
         except ValueError:
             continue
         if urlsplit(url).scheme.lower() in ("http", "https"):
-            out.append(RawLink(url, collapse(a.text_content())))
+            out.append((a, RawLink(url, collapse(a.text_content()))))
     return out
+
+
+def http_links(doc: lxml.html.HtmlElement | None, base: str) -> list[RawLink]:
+    return [link for _, link in http_anchors(doc, base)]
 
 
 def match(source: Sequence[RawLink], reference: Iterable[RawLink]) -> list[bool]:

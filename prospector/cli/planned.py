@@ -25,7 +25,6 @@ PLANNED: list[tuple[str, str, str]] = [
     ("verify", "Monitoring", "Check earned links and syndicated copies; alert on lost links."),
     ("report", "Monitoring", "The daily report: funnel, rates, link velocity (HTML/MD/CSV/JSON)."),
     ("agent", "Monitoring", "Run the scheduled jobs (APScheduler)."),
-    ("inspect", "Tools", "Inspect a page, a robots.txt or an email as Prospector sees it."),
     ("import", "Tools", "Import backlink exports, rank lists and earned links."),
 ]
 

@@ -214,7 +214,7 @@ class LinkChecker:
             self.fetcher.resolver.check_static(urlsplit(stripped).hostname or "")
         except ForbiddenAddressError as exc:  # refused before any request is made
             return result(url, "forbidden_address", None, str(exc))
-        fetched = await self.fetcher.fetch(stripped)
+        fetched = await self._fetch(stripped)
         verdict = classify(url, fetched)
         if verdict is not None:
             return verdict
@@ -234,6 +234,20 @@ class LinkChecker:
                 f"{fetched.status} after {len(fetched.hops)} redirect(s)",
             )
         return result(url, "ok", fetched, f"{fetched.status}")
+
+    async def _fetch(self, url: str) -> Fetched:
+        """GET; or, with ``fetch.head_first``, HEAD and then GET unless HEAD can be trusted."""
+        if self.fetcher.conf.head_first:
+            head = await self.fetcher.fetch(url, method="HEAD")
+            trusted = (
+                head.error is None
+                and head.status is not None
+                and 200 <= head.status < 300
+                and not head.is_html
+            )
+            if trusted or head.error in ("invalid", "forbidden", "robots", "dns", "tls"):
+                return head
+        return await self.fetcher.fetch(url)
 
     async def _judge_rendered(self, url: str, fetched: Fetched, why: str, depth: int) -> LinkCheck:
         assert self.render is not None
