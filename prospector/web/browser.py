@@ -27,6 +27,7 @@ from prospector.errors import BrowserError, ConfigError
 from prospector.web.netguard import Resolver
 from prospector.web.socks import GuardProxy
 
+CONTEXT_USES = 50
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 QUIET_ARGS = [
     "--disable-background-networking",
@@ -129,6 +130,7 @@ class BrowserSession:
         self.choice = choice
         self._slots = asyncio.Semaphore(settings.browser.contexts)
         self._contexts: list[BrowserContext] = []
+        self._idle: list[tuple[BrowserContext, int]] = []
 
     @property
     def version(self) -> str:
@@ -159,18 +161,42 @@ class BrowserSession:
 
     @contextlib.asynccontextmanager
     async def page(self) -> AsyncIterator[Page]:
-        """A fresh page in its own context; dialogs dismissed, popups closed."""
+        """A fresh page from the context pool; dialogs dismissed, popups closed.
+
+        Contexts are reused (cookies and storage cleared between pages) and replaced after
+        ``CONTEXT_USES`` pages, so a long job neither pays for a new context per page nor lets
+        one grow without bound.
+        """
         async with self._slots:
-            context = await self.new_context()
+            context, uses = self._idle.pop() if self._idle else (await self.new_context(), 0)
+            page: Page | None = None
+            healthy = False
             try:
                 page = await context.new_page()
                 page.on("dialog", _dismiss)
-                context.on("page", lambda popup: _close_popup(popup, page))
+                page.on("popup", _close)
                 yield page
+                healthy = True
             finally:
-                with contextlib.suppress(PlaywrightError):
-                    await context.close()
-                self._contexts.remove(context)
+                if page is not None:
+                    with contextlib.suppress(PlaywrightError):
+                        await page.close()
+                await self._release(context, uses + 1, healthy)
+
+    async def _release(self, context: BrowserContext, uses: int, healthy: bool) -> None:
+        if healthy and uses < CONTEXT_USES:
+            try:
+                await context.clear_cookies()
+                for extra in context.pages:  # leftovers such as popups
+                    await extra.close()
+                self._idle.append((context, uses))
+                return
+            except PlaywrightError:
+                pass
+        with contextlib.suppress(PlaywrightError):
+            await context.close()
+        if context in self._contexts:
+            self._contexts.remove(context)
 
     async def settle(self, url: str, settle_ms: int = 2500) -> Rendered | None:
         """Load ``url``, let scripts run (and redirect), and return where it ended up."""
@@ -190,6 +216,7 @@ class BrowserSession:
             with contextlib.suppress(PlaywrightError):
                 await context.close()
         self._contexts.clear()
+        self._idle.clear()
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -201,13 +228,12 @@ def _in_background(awaitable: Any) -> None:
     task.add_done_callback(_BACKGROUND.discard)
 
 
+def _close(popup: Page) -> None:
+    _in_background(popup.close())
+
+
 def _dismiss(dialog: Any) -> None:
     _in_background(dialog.dismiss())
-
-
-def _close_popup(popup: Page, main: Page) -> None:
-    if popup is not main:
-        _in_background(popup.close())
 
 
 async def _quiet(awaitable: Any) -> None:
