@@ -105,4 +105,79 @@ def m001_core(db: Database) -> None:
     db.table("url_checks").create_index(["url", "checked_at"])
 
 
-MIGRATIONS: list[Migration] = [m001_core]
+def m002_discovery(db: Database) -> None:
+    """Discovery: candidate pages (the resumable frontier), imported backlinks, the search
+    cache, and prospects with their evidence."""
+    db.table("candidates").create(
+        {
+            "id": int,
+            "campaign": str,
+            "url": str,
+            "source": str,  # search | seed | site | sitemap | explore | probe | import
+            "source_detail": str,
+            "found_at": str,
+            "state": str,  # new | done | failed
+            "attempts": int,
+            "detail": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"campaign", "url", "source", "found_at", "state"},
+        defaults={"state": "new", "attempts": 0},
+    )
+    db.table("candidates").create_index(["campaign", "url"], unique=True)
+    db.table("candidates").create_index(["campaign", "state"])
+    db.table("backlinks").create(
+        {
+            "id": int,
+            "campaign": str,
+            "source_url": str,
+            "target_url": str,
+            "anchor": str,
+            "nofollow": int,
+            "first_seen": str,
+            "last_seen": str,
+            "metrics": str,  # JSON: what the export said (domain rating, traffic, ...)
+            "tool": str,  # ahrefs | semrush | moz | gsc | generic
+            "file": str,
+            "line": int,
+            "imported_at": str,
+        },
+        pk="id",
+        not_null={"campaign", "source_url", "imported_at"},
+    )
+    db.table("backlinks").create_index(["campaign", "source_url", "target_url"], unique=True)
+    db.table("search_cache").create(
+        {
+            "provider": str,
+            "query": str,
+            "page": int,
+            "fetched_at": str,
+            "results": str,  # JSON list of {url, title, snippet}
+        },
+        pk=("provider", "query", "page"),
+    )
+    db.table("prospects").create(
+        {
+            "id": int,
+            "campaign": str,
+            "type": str,  # broken_link | resource_page | guest_post
+            "url": str,
+            "domain": str,
+            "page_id": int,
+            "state": str,
+            "evidence": str,  # JSON
+            "created_at": str,
+            "updated_at": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"campaign", "type", "url", "domain", "state", "created_at"},
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db.table("prospects").create_index(["campaign", "type", "url"], unique=True)
+    db.table("prospects").create_index(["campaign", "domain"])
+    db.table("prospects").create_index(["state"])
+
+
+MIGRATIONS: list[Migration] = [m001_core, m002_discovery]

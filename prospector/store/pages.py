@@ -1,0 +1,84 @@
+"""Pages, their links, and the history of link checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prospector.models import PageSnapshot, utcnow
+from prospector.store.base import StoreBase
+
+
+class PagesStore(StoreBase):
+    def save_page(self, page: PageSnapshot, run_id: int | None = None) -> int:
+        """Store a snapshot and replace the page's links, with its event, atomically."""
+        with self.transaction():
+            pages = self.db.table("pages")
+            existing = self.db.execute("SELECT id FROM pages WHERE url = ?", [page.url]).fetchone()
+            row = {
+                "url": page.url,
+                "final_url": page.final_url,
+                "host": page.host,
+                "http_status": page.http_status,
+                "title": page.title,
+                "canonical": page.canonical,
+                "noindex": int(page.noindex),
+                "content_hash": page.content_hash,
+                "rendered": int(page.rendered),
+                "fetched_at": page.fetched_at,
+                "run_id": run_id,
+            }
+            if existing:
+                page_id = int(existing[0])
+                pages.update(page_id, row)
+                self.db.execute("DELETE FROM links WHERE page_id = ?", [page_id])
+            else:
+                pages.insert(row)
+                page_id = int(pages.last_pk or 0)
+            self.db.table("links").insert_all(
+                {
+                    "page_id": page_id,
+                    "href": link.href,
+                    "anchor": link.anchor,
+                    "rel": " ".join(link.rel),
+                    "placement": link.placement,
+                    "visible": None if link.visible is None else int(link.visible),
+                    "internal": int(link.internal),
+                }
+                for link in page.links
+            )
+            self._event(
+                "page",
+                str(page_id),
+                "fetched",
+                "agent",
+                {"url": page.url, "status": page.http_status, "links": len(page.links)},
+                run_id,
+            )
+        return page_id
+
+    def record_check(self, check: Any, run_id: int | None = None) -> None:
+        """Append one link check to the history (``url_checks``)."""
+        with self.transaction():
+            self.db.table("url_checks").insert(
+                {
+                    "url": check.url,
+                    "checked_at": check.checked_at or utcnow(),
+                    "verdict": check.verdict,
+                    "status": check.status,
+                    "http_status": check.http_status,
+                    "final_url": check.final_url,
+                    "detail": check.detail,
+                    "run_id": run_id,
+                }
+            )
+
+    def check_history(self, url: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.table("url_checks").rows_where("url = ?", [url], order_by="checked_at, id")
+        )
+
+    def pages_for_host(self, host: str) -> list[dict[str, Any]]:
+        return list(self.db.table("pages").rows_where("host = ?", [host], order_by="url"))
+
+    def links_of(self, page_id: int) -> list[dict[str, Any]]:
+        return list(self.db.table("links").rows_where("page_id = ?", [page_id], order_by="id"))
