@@ -84,6 +84,7 @@ class Limits(Strict):
     max_pages_per_site: int = Field(30, ge=1)
     max_depth: int = Field(2, ge=0, le=10)
     max_sends_per_day: int = Field(20, ge=0)
+    prospects_per_domain: int = Field(1, ge=1, le=100)
 
 
 class Exclusions(Strict):

@@ -16,8 +16,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from prospector.errors import ConfigError
 from prospector.validation import Strict, read_toml, validate
@@ -162,6 +163,114 @@ class ImapSettings(MailServer):
     sent_mailbox: str = ""
 
 
+SearchProviderName = Literal["none", "searxng", "brave"]
+BRAVE_ENDPOINT = "https://api.search.brave.com"
+
+
+def _api_url(value: str) -> str:
+    """An API base URL: http(s), a host, no query or fragment; trailing '/' dropped."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http(s):// URL")
+    if parts.query or parts.fragment:
+        raise ValueError(f"'{value}' must not carry a query or fragment")
+    return value
+
+
+class SearchSettings(Strict):
+    """Where discovery's search queries go. Endpoints are configured by the user and trusted."""
+
+    provider: SearchProviderName = "none"
+    searxng_url: str = ""
+    brave_endpoint: str = BRAVE_ENDPOINT
+    brave_api_key_env: str = "BRAVE_API_KEY"
+    results_per_query: int = Field(20, ge=1, le=20)
+    pages_per_query: int = Field(1, ge=1, le=10)
+    min_interval_s: float = Field(1.1, ge=0, le=3600)
+    cache_ttl_hours: float = Field(168.0, ge=0)
+    timeout_s: float = Field(20.0, gt=0, le=300)
+
+    @field_validator("searxng_url", "brave_endpoint")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return _api_url(value)
+
+    @field_validator("brave_api_key_env")
+    @classmethod
+    def _check_env(cls, value: str) -> str:
+        if value and not _ENV_NAME.match(value):
+            raise ValueError("must name an environment variable, e.g. BRAVE_API_KEY")
+        return value
+
+    @model_validator(mode="after")
+    def _provider_needs(self) -> SearchSettings:
+        if self.provider == "searxng" and not self.searxng_url:
+            raise ValueError(
+                'searxng_url is required when provider = "searxng" '
+                '(e.g. searxng_url = "http://localhost:8888")'
+            )
+        if self.provider == "brave" and not self.brave_endpoint:
+            raise ValueError('brave_endpoint is required when provider = "brave"')
+        if self.provider == "brave" and not self.brave_api_key_env:
+            raise ValueError(
+                'brave_api_key_env is required when provider = "brave": '
+                "name the environment variable that holds the API key"
+            )
+        return self
+
+
+DEFAULT_PROBE_PATHS = (
+    "/write-for-us",
+    "/write-for-us/",
+    "/contribute",
+    "/contribute/",
+    "/guest-post",
+    "/guest-post-guidelines",
+    "/submit-a-guest-post",
+    "/resources",
+    "/resources/",
+    "/links",
+    "/links/",
+    "/useful-links",
+    "/useful-links/",
+)
+
+
+class DiscoverySettings(Strict):
+    concurrency: int = Field(8, ge=1, le=256)
+    max_pages_per_run: int = Field(2000, ge=1)
+    render: Literal["auto", "always", "never"] = "auto"
+    probe_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PROBE_PATHS))
+    sitemaps: bool = True
+    recheck_after_hours: float = Field(20.0, ge=0)
+    confirm_dead_after_hours: float = Field(6.0, ge=0)
+
+    @field_validator("probe_paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"'{path}' must start with '/'")
+        return value
+
+
+class WaybackSettings(Strict):
+    enabled: bool = True
+    availability_url: str = "https://archive.org/wayback/available"
+    cdx_url: str = "https://web.archive.org/cdx/search/cdx"
+    snapshot_url: str = "https://web.archive.org/web"
+
+    @field_validator("availability_url", "cdx_url", "snapshot_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/")
+
+
 class Settings(Strict):
     database: Path = Path("prospector.db")
     campaigns_dir: Path = Path("campaigns")
@@ -172,6 +281,9 @@ class Settings(Strict):
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+    wayback: WaybackSettings = Field(default_factory=WaybackSettings)
     source: Path | None = Field(None, exclude=True)
 
 

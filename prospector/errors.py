@@ -68,3 +68,45 @@ class NotAvailableError(ProspectorError):
     """A command that belongs to the product but is not built yet."""
 
     exit_code = 3
+
+
+class SearchError(NetworkError):
+    """A search provider failed to answer one query; discovery records it and goes on.
+
+    Subclasses with ``stops_search = True`` mean no further query can succeed (a bad key, an
+    exhausted quota, an endpoint that refuses the API): the search step stops with this error.
+    """
+
+    stops_search = False
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class SearchAuthError(SearchError):
+    """The provider rejected the API key, or no key is set."""
+
+    exit_code = 2
+    stops_search = True
+
+
+class SearchQuotaError(SearchError):
+    """The provider's quota (or its rate limiter) refuses every further request for now."""
+
+    stops_search = True
+
+    def __init__(self, provider: str, message: str, reset_s: float | None = None) -> None:
+        super().__init__(provider, message)
+        self.reset_s = reset_s
+
+
+class SearchUnavailableError(SearchError):
+    """The configured endpoint does not serve the search API as configured (or is down)."""
+
+    stops_search = True
+
+
+class ImportFormatError(UserError):
+    """An import file cannot be used as a whole: unreadable, no recognisable header, or no
+    usable rows. Nothing is written."""

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable
+from typing import Any
 
+from prospector.campaigns import load_all, load_named
 from prospector.config import Settings
+from prospector.discover.runner import DiscoverySummary, discover
+from prospector.errors import UserError
 from prospector.store import open_db
-from prospector.web.browser import BrowserSession, Rendered, open_browser
+from prospector.web.browser import LazyBrowser
 from prospector.web.fetch import Fetcher
 from prospector.web.linkstatus import LinkCheck, LinkChecker
-
-
-class LazyBrowser:
-    """Starts the browser the first time a page needs rendering, once per job."""
-
-    def __init__(self, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
-        self.settings = settings
-        self.stack = stack
-        self.session: BrowserSession | None = None
-        self.failed: str | None = None
-        self._lock = asyncio.Lock()
-
-    async def settle(self, url: str) -> Rendered | None:
-        async with self._lock:
-            if self.session is None and self.failed is None:
-                try:
-                    self.session = await self.stack.enter_async_context(open_browser(self.settings))
-                except Exception as exc:  # a missing browser degrades to raw-HTML judgement
-                    self.failed = str(exc)
-        if self.session is None:
-            return None
-        return await self.session.settle(url)
 
 
 async def check_urls_async(
@@ -78,3 +61,49 @@ async def check_urls_async(
 def check_urls(settings: Settings, urls: list[str], **options: object) -> list[LinkCheck]:
     """Check URLs: one ``LinkCheck`` per URL, in order; history kept in the database."""
     return asyncio.run(check_urls_async(settings, urls, **options))  # type: ignore[arg-type]
+
+
+async def prospect_async(
+    settings: Settings,
+    names: list[str],
+    progress: Callable[[str, str, int, int], None] | None = None,
+) -> list[DiscoverySummary]:
+    """Discovery for the named campaigns (all campaigns when none are named)."""
+    campaigns = (
+        [load_named(settings.campaigns_dir, name, settings.templates_dir) for name in names]
+        if names
+        else load_all(settings.campaigns_dir, settings.templates_dir)
+    )
+    if not campaigns:
+        raise UserError(
+            f"no campaigns in {settings.campaigns_dir}: write one "
+            "(see campaigns/example.toml) or run 'prospector init'"
+        )
+    summaries = []
+    with open_db(settings.database) as store:
+        for campaign in campaigns:
+            report = None
+            if progress is not None:
+                report = functools.partial(progress, campaign.name)
+            summaries.append(await discover(settings, campaign, store, report))
+    return summaries
+
+
+def prospect(
+    settings: Settings,
+    names: list[str],
+    progress: Callable[[str, str, int, int], None] | None = None,
+) -> list[DiscoverySummary]:
+    """The 'prospect' job: discover opportunities and write prospects with evidence."""
+    return asyncio.run(prospect_async(settings, names, progress))
+
+
+def list_prospects(
+    settings: Settings,
+    *,
+    campaign: str | None = None,
+    kind: str | None = None,
+    states: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    with open_db(settings.database) as store:
+        return store.prospects(campaign, kind, states)

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from prospector import __version__
-from prospector.cli import check, demo, inspect, planned, setup
+from prospector.cli import check, demo, inspect, planned, prospecting, setup
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
 
@@ -68,6 +68,7 @@ def main(
 setup.register(app)
 demo.register(app)
 check.register(app)
+prospecting.register(app)
 inspect.register(app)
 planned.register(app)
 

@@ -9,12 +9,6 @@ import typer
 from prospector.errors import NotAvailableError
 
 PLANNED: list[tuple[str, str, str]] = [
-    (
-        "run",
-        "Prospecting",
-        "Discover and qualify opportunities for a campaign, then draft pitches.",
-    ),
-    ("prospects", "Review", "The daily prospect list: sorted, filtered, with key reasons."),
     ("show", "Review", "One prospect: page, evidence, score breakdown, contacts, draft, history."),
     ("approve", "Review", "Approve drafted pitches for sending."),
     ("reject", "Review", "Reject prospects, with a reason."),

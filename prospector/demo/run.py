@@ -39,6 +39,17 @@ def write_workdir(workdir: Path, web: DemoWeb) -> Path:
         "outbox_dir": "outbox",
         "network": {"ca_bundle": str(ca), "resolve": web.resolve_map()},
         "fetch": {"min_host_gap_s": 0.2, "timeout_s": 10.0, "connect_timeout_s": 5.0},
+        "search": {
+            "provider": "searxng",
+            "searxng_url": "https://search.example",
+            "pages_per_query": 2,
+            "min_interval_s": 0.05,
+        },
+        "wayback": {
+            "availability_url": "https://archive.example/wayback/available",
+            "cdx_url": "https://web.archive.example/cdx/search/cdx",
+            "snapshot_url": "https://web.archive.example/web",
+        },
     }
     path = workdir / "prospector.toml"
     header = (

@@ -130,7 +130,7 @@ class DemoWeb:
             self._cert_dir or self._tmp_dir,
             world.hostnames("valid"),
             {h: m for h, m in special.items() if m != "valid"},
-            lambda h: world.site_for(h) is not None,
+            world.serves,
         )
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.create_server((self.host, self._want_port), family=family, backlog=1024)

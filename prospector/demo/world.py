@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from prospector.demo import behaviours, oracle
+from prospector.demo import behaviours, oracle, searchengine, wayback
 from prospector.demo.model import Page, Reply, Site
+from prospector.demo.searchengine import SearchEngine
 from prospector.demo.sites import build_sites
 from prospector.demo.spec import NicheSpec, load_niche
+from prospector.demo.wayback import WaybackArchive
 
 
 class HostFamily(Protocol):
@@ -39,6 +41,8 @@ class World:
         self._families: list[HostFamily] = []
         self._expectations: dict[str, oracle.Expectation] = {}
         self._truth: dict[str, Any] | None = None
+        self._archive: WaybackArchive | None = None
+        self._search: SearchEngine | None = None
 
     @classmethod
     def build(cls, niche_path: Path | None = None, *, slow_delay_s: float = 3.0) -> World:
@@ -83,6 +87,25 @@ class World:
                 return site
         return None
 
+    @property
+    def archive(self) -> WaybackArchive:
+        """The demo web's Wayback Machine (built on first use)."""
+        if self._archive is None:
+            self._archive = WaybackArchive(self)
+        return self._archive
+
+    @property
+    def search_engine(self) -> SearchEngine:
+        """The demo web's search engine (SearXNG's JSON format), built on first use."""
+        if self._search is None:
+            self._search = SearchEngine(self)
+        return self._search
+
+    def serves(self, host: str) -> bool:
+        """True for every host name the demo web answers (sites, families, APIs)."""
+        host = host.lower().rstrip(".")
+        return host in wayback.HOSTS or host == searchengine.HOST or self.site_for(host) is not None
+
     def add_family(self, family: HostFamily) -> None:
         self._families.append(family)
         self._truth = None
@@ -115,6 +138,10 @@ class World:
     ) -> Reply:
         """The response to one request (the server executes it; the oracle reads it)."""
         host = host.lower().rstrip(".")
+        if host in wayback.HOSTS:
+            return self.archive.handle(host, method, target)
+        if host == searchengine.HOST:
+            return self.search_engine.handle(method, target)
         site = self.site_for(host)
         if site is None:
             body = f"<html><body><h1>421 Misdirected Request</h1><p>{host}</p></body></html>"

@@ -279,3 +279,25 @@ async def open_browser(
             await session.close()
             with contextlib.suppress(PlaywrightError):
                 await browser.close()
+
+
+class LazyBrowser:
+    """Starts the browser the first time a page needs rendering, once per job."""
+
+    def __init__(self, settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+        self.settings = settings
+        self.stack = stack
+        self.session: BrowserSession | None = None
+        self.failed: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def settle(self, url: str) -> Rendered | None:
+        async with self._lock:
+            if self.session is None and self.failed is None:
+                try:
+                    self.session = await self.stack.enter_async_context(open_browser(self.settings))
+                except Exception as exc:  # a missing browser degrades to raw-HTML judgement
+                    self.failed = str(exc)
+        if self.session is None:
+            return None
+        return await self.session.settle(url)

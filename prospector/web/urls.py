@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -21,7 +23,11 @@ def normalize(url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
+    """The URL's host, lower-cased; '' for a URL without a usable host (never raises)."""
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
 
 
 def same_site(url: str, host: str) -> bool:
@@ -70,3 +76,30 @@ def dedupe_key(url: str) -> str:
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+@functools.cache
+def _psl() -> Any:
+    import tldextract
+
+    # the bundled Public Suffix List snapshot: no download at run time
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def registrable_domain(host: str) -> str:
+    """The domain a person registers: 'blog.bbc.co.uk' -> 'bbc.co.uk'.
+
+    Hosts under a suffix the Public Suffix List does not know (such as the reserved
+    '.example') fall back to their last two labels; IP addresses are returned as they are.
+    """
+    name = host.lower().rstrip(".").removeprefix("www.")
+    if not name or name.replace(".", "").isdigit() or ":" in name:
+        return name
+    parts = _psl()(name)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    labels = name.split(".")
+    return ".".join(labels[-2:])

@@ -1,0 +1,195 @@
+"""Page classifiers with evidence: resource page, guest-post page, or not an opportunity.
+
+Each decision carries the signals that made it, so ``prospector inspect page`` and
+``prospector show`` can explain it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from prospector.web.extract import Extraction
+from prospector.web.extract.dom import collapse, parse, text_of
+from prospector.web.urls import host_of, registrable_domain
+
+_GUEST_STRONG = re.compile(
+    r"\b(write for us|guest post(ing)? guidelines|guest posts?|guest (author|blogging|"
+    r"contributors?)|become an? (contributor|guest author|writer)|contributor guidelines|"
+    r"submission guidelines|submit (a|an|your) (guest )?(post|article|story|pitch)|"
+    r"contribute (to|an article)|accepting (guest )?(posts|articles|contributions)|"
+    r"pitch us|writers? wanted|contributors? wanted)\b",
+    re.IGNORECASE,
+)
+_GUEST_URL = re.compile(
+    r"(write-?for-?us|guest-?post|contribut|submission|submit-?(a-)?(post|article)|"
+    r"become-?a-?(writer|contributor)|writers?-?wanted)",
+    re.IGNORECASE,
+)
+_GUEST_BODY = re.compile(
+    r"\b(guidelines?|pitch(es)?|word count|\d{3,4}\s*(-|to|–)\s*\d{3,4}\s*words|original "
+    r"(content|work|articles?)|unpublished|author bio|byline|we (accept|welcome|publish)|"
+    r"editorial (team|calendar|standards)|plagiari[sz]m|do-?follow|submissions?)\b",
+    re.IGNORECASE,
+)
+_RESOURCE_TITLE = re.compile(
+    r"\b(resources?|useful (links|sites|websites)|links|link list|recommended (sites|"
+    r"websites|reading|links|tools)|further reading|directory|toolkit|reading list|"
+    r"best (websites|blogs|sites)|where to learn|helpful (links|sites))\b",
+    re.IGNORECASE,
+)
+_RESOURCE_URL = re.compile(
+    r"(resources?|links|useful-links|further-reading|toolkit)", re.IGNORECASE
+)
+MIN_RESOURCE_DOMAINS = 5
+MIN_RESOURCE_LINKS = 8
+LINK_FARM_DOMAINS = 80
+LINK_FARM_WORDS_PER_LINK = 6.0
+
+
+@dataclass(frozen=True)
+class PageType:
+    page_type: str  # resource_page | guest_post | other
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def on_topic(self) -> bool:
+        """False only when keywords were given and none matched."""
+        return bool(self.signals.get("topic", {}).get("on_topic", True))
+
+    @property
+    def opportunity(self) -> bool:
+        return self.page_type != "other" and self.on_topic
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"page_type": self.page_type, "page_type_signals": self.signals}
+
+
+def classify_page(
+    extraction: Extraction, html: str, url: str, keywords: Sequence[str] = ()
+) -> PageType:
+    """Decide what kind of opportunity a page is, with the evidence."""
+    headings = _headings(html)
+    title = extraction.title
+    path = urlsplit(url).path
+    guest = _guest_signals(extraction, html, title, headings, path)
+    resource = _resource_signals(extraction, html, title, headings, path, url)
+    topic = _topic(extraction, title, headings, keywords)
+    if guest["decision"]:
+        return PageType("guest_post", {"guest_post": guest, "topic": topic})
+    if resource["decision"]:
+        return PageType("resource_page", {"resource_page": resource, "topic": topic})
+    return PageType("other", {"guest_post": guest, "resource_page": resource, "topic": topic})
+
+
+def _headings(html: str) -> list[str]:
+    root = parse(html)
+    if root is None:
+        return []
+    return [collapse(text_of(h)) for h in root.iter("h1", "h2")][:6]
+
+
+def _guest_signals(
+    extraction: Extraction, html: str, title: str, headings: list[str], path: str
+) -> dict[str, Any]:
+    title_cues = sorted(
+        {m.group(0).lower() for t in (title, *headings[:2]) for m in _GUEST_STRONG.finditer(t)}
+    )
+    url_cue = bool(_GUEST_URL.search(path))
+    text = extraction.main_text or ""
+    body_cues = sorted({m.group(0).lower() for m in _GUEST_BODY.finditer(text[:20_000])})
+    strong_in_body = sorted({m.group(0).lower() for m in _GUEST_STRONG.finditer(text[:20_000])})
+    form = bool(
+        re.search(
+            r"<form\b[^>]*>.*?<(textarea|input[^>]+type=[\"']?file)",
+            html,
+            re.IGNORECASE | re.DOTALL,
+        )
+    )
+    emails = list(extraction.email_addresses)
+    channel = bool(emails) or form
+    decision = bool(
+        ((title_cues or url_cue) and (channel or len(body_cues) >= 2))
+        or (strong_in_body and channel and len(body_cues) >= 2)
+    )
+    return {
+        "decision": decision,
+        "title_cues": title_cues,
+        "url_cue": url_cue,
+        "body_cues": body_cues[:10],
+        "body_phrases": strong_in_body[:5],
+        "submission_emails": emails[:5],
+        "submission_form": form,
+    }
+
+
+def _resource_signals(
+    extraction: Extraction, html: str, title: str, headings: list[str], path: str, url: str
+) -> dict[str, Any]:
+    own = registrable_domain(host_of(url))
+    external = [
+        link
+        for link in extraction.links
+        if link.placement == "content"
+        and registrable_domain(host_of(link.href)) != own
+        and link.visible is not False
+    ]
+    domains = {registrable_domain(host_of(link.href)) for link in external}
+    listed = _listed_external(html, own)
+    title_cues = sorted(
+        {m.group(0).lower() for t in (title, *headings[:2]) for m in _RESOURCE_TITLE.finditer(t)}
+    )
+    url_cue = bool(_RESOURCE_URL.search(path))
+    words = len((extraction.main_text or "").split())
+    words_per_link = words / max(1, len(external))
+    link_farm = len(domains) >= LINK_FARM_DOMAINS and words_per_link < LINK_FARM_WORDS_PER_LINK
+    list_share = listed / max(1, len(external))
+    decision = (
+        len(domains) >= MIN_RESOURCE_DOMAINS
+        and len(external) >= MIN_RESOURCE_LINKS
+        and not link_farm
+        and (bool(title_cues) or url_cue or (list_share >= 0.6 and len(domains) >= 15))
+        and list_share >= 0.4
+    )
+    return {
+        "decision": decision,
+        "external_links": len(external),
+        "distinct_domains": len(domains),
+        "in_lists": round(list_share, 2),
+        "title_cues": title_cues,
+        "url_cue": url_cue,
+        "link_farm": link_farm,
+        "words_per_link": round(words_per_link, 1),
+    }
+
+
+def _listed_external(html: str, own: str) -> int:
+    """External links inside list items (``<li>``, ``<dd>``) of the page."""
+    root = parse(html)
+    if root is None:
+        return 0
+    count = 0
+    for anchor in root.xpath("//li//a[@href] | //dd//a[@href]"):
+        href = str(anchor.get("href", ""))
+        if href.startswith(("http://", "https://")) and registrable_domain(host_of(href)) != own:
+            count += 1
+    return count
+
+
+def _topic(
+    extraction: Extraction, title: str, headings: list[str], keywords: Sequence[str]
+) -> dict[str, Any]:
+    if not keywords:
+        return {}
+    haystack = " ".join([title, *headings, extraction.main_text[:50_000]]).lower()
+    anchors = " ".join(link.anchor for link in extraction.links).lower()
+    matched = [k for k in keywords if _stem_match(k, haystack) or _stem_match(k, anchors)]
+    return {"on_topic": bool(matched), "keywords_matched": matched}
+
+
+def _stem_match(keyword: str, text: str) -> bool:
+    words = [re.escape(w.rstrip("s")) for w in keyword.lower().split()]
+    return bool(re.search(r"\b" + r"\w*\s+".join(words) + r"\w*", text))
