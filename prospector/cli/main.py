@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from prospector import __version__
-from prospector.cli import check, demo, inspect, planned, prospecting, setup
+from prospector.cli import check, demo, imports, inspect, planned, prospecting, setup
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
 
@@ -70,6 +70,7 @@ demo.register(app)
 check.register(app)
 prospecting.register(app)
 inspect.register(app)
+imports.register(app)
 planned.register(app)
 
 

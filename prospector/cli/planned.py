@@ -19,7 +19,6 @@ PLANNED: list[tuple[str, str, str]] = [
     ("verify", "Monitoring", "Check earned links and syndicated copies; alert on lost links."),
     ("report", "Monitoring", "The daily report: funnel, rates, link velocity (HTML/MD/CSV/JSON)."),
     ("agent", "Monitoring", "Run the scheduled jobs (APScheduler)."),
-    ("import", "Tools", "Import backlink exports, rank lists and earned links."),
 ]
 
 

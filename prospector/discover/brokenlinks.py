@@ -124,6 +124,9 @@ class BrokenLinks:
             match = best_target(
                 self.campaign, row["anchor"] or "", archive.title if archive else "", row["href"]
             )
+            if not match.matched:
+                self.summary.held["broken_link: no matching target page"] += 1
+                continue
             dead_links.append(
                 {
                     "href": row["href"],
@@ -138,6 +141,8 @@ class BrokenLinks:
                     },
                 }
             )
+        if not dead_links:
+            return
         page = found[0]["row"]
         evidence = {
             "page": {"title": page["page_title"], "url": page_url},
@@ -145,4 +150,4 @@ class BrokenLinks:
             "classification": json.loads(page["classification"] or "{}"),
         }
         if registrable_domain(host_of(page_url)):
-            self.writer.add("broken_link", page_url, page["page_id"], evidence)
+            self.writer.add("broken_link", page_url, page["page_id"], evidence, merge="dead_links")

@@ -64,6 +64,11 @@ class PageType:
     def opportunity(self) -> bool:
         return self.page_type != "other" and self.on_topic
 
+    def on_site_topic(self) -> PageType:
+        """The same decision for a page whose site (not its own text) is on topic."""
+        topic = {**self.signals.get("topic", {}), "on_topic": True, "via": "site"}
+        return PageType(self.page_type, {**self.signals, "topic": topic})
+
     def as_dict(self) -> dict[str, Any]:
         return {"page_type": self.page_type, "page_type_signals": self.signals}
 

@@ -59,6 +59,45 @@ _STOP = frozenset(
         "org",
         "net",
         "example",
+        "build",
+        "built",
+        "keep",
+        "use",
+        "using",
+        "get",
+        "tip",
+        "tips",
+        "easy",
+        "simple",
+        "way",
+        "ways",
+        "without",
+        "within",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "year",
+        "years",
+        "time",
+        "thing",
+        "things",
+        "new",
+        "old",
+        "good",
+        "great",
+        "first",
+        "last",
+        "more",
+        "most",
+        "less",
+        "finish",
+        "finishes",
+        "need",
+        "needs",
+        "want",
+        "wants",
+        "right",
     ]
 )
 
@@ -85,11 +124,18 @@ class Match:
 
 
 def best_target(campaign: Campaign, *texts: str) -> Match:
-    """The target page sharing most terms with ``texts`` (ties: the campaign's order)."""
+    """The target page sharing most distinctive terms with ``texts`` (ties: campaign order).
+
+    A term every target shares (say 'compost' in a composting campaign) says nothing about
+    which page fits, so it is not counted when there are several targets; ``matched`` is
+    empty when nothing distinctive matched (the dead page was about something else).
+    """
     wanted = set().union(*(terms(t) for t in texts)) if texts else set()
+    offers = [terms(" ".join([t.title, t.summary, *t.keywords, t.url])) for t in campaign.targets]
+    shared = set.intersection(*offers) if len(offers) > 1 else set()
     best: Match | None = None
-    for target in campaign.targets:
-        offered = terms(" ".join([target.title, target.summary, *target.keywords, target.url]))
+    for target, offered in zip(campaign.targets, offers, strict=True):
+        offered = offered - shared
         common = wanted & offered
         score = len(common) / max(1, len(wanted | offered)) ** 0.5
         if best is None or score > best.score:

@@ -58,8 +58,19 @@ class ProspectWriter:
                 return f"excluded URL pattern {pattern.pattern}"
         return None
 
-    def add(self, kind: str, url: str, page_id: int | None, evidence: dict[str, Any]) -> None:
+    def add(
+        self,
+        kind: str,
+        url: str,
+        page_id: int | None,
+        evidence: dict[str, Any],
+        merge: str | None = None,
+    ) -> None:
+        """Record an opportunity; with ``merge``, a known prospect in state 'new' (or held
+        back) gains the new items of ``evidence[merge]`` instead of being duplicated."""
         if self.excluded(url) is not None:
+            return
+        if merge is not None and self._merge(kind, url, evidence, merge):
             return
         domain = registrable_domain(host_of(url))
         reason = None
@@ -82,6 +93,28 @@ class ProspectWriter:
         )
         if created is not None:
             (self.tally.held if reason else self.tally.prospects)[kind] += 1
+
+    def _merge(self, kind: str, url: str, evidence: dict[str, Any], key: str) -> bool:
+        existing = [
+            row for row in self.store.prospects(self.campaign.name, kind) if row["url"] == url
+        ]
+        if not existing:
+            return False
+        row = existing[0]
+        if row["state"] not in ("new", "rejected"):
+            return True  # already in review or further: its evidence is what was pitched
+        have = {item.get("href") for item in row["evidence"].get(key, [])}
+        fresh = [item for item in evidence.get(key, []) if item.get("href") not in have]
+        if fresh:
+            merged = {**row["evidence"], key: [*row["evidence"].get(key, []), *fresh]}
+            self.store.update_prospect_evidence(
+                row["id"],
+                merged,
+                actor="agent",
+                note=f"{len(fresh)} more {key}",
+                run_id=self.run_id,
+            )
+        return True
 
     def _ours_contacted(self, domain: str) -> bool:
         rows = self.store.prospects(self.campaign.name, states=CONTACTED)

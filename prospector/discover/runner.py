@@ -35,7 +35,11 @@ from prospector.web.fetch import Fetcher
 from prospector.web.urls import host_of, normalize, registrable_domain
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
-EXPLORED = ("site", "explore", "probe", "sitemap")
+EXPLORED = ("site", "explore", "sitemap")  # seed sites: explored within budget and depth
+_CUE = re.compile(
+    r"write.?for.?us|contribut|guest|submi|resource|useful|links|further", re.IGNORECASE
+)
+PROBE_DEPTH = 2
 BUDGETED = ("explore", "sitemap")  # a site's start page and the probe paths are always tried
 _SKIP = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|mp3|mp4|css|js|xml|txt|json)$", re.IGNORECASE
@@ -122,6 +126,12 @@ class _Job:
         self.keywords = list(
             dict.fromkeys([*campaign.keywords, *(k for t in campaign.targets for k in t.keywords)])
         )
+        self.topical_sites: set[str] = set()
+        self.probed = {
+            urljoin(c["url"], "/")
+            for c in store.candidates(campaign.name)
+            if c["source"] == "probe"
+        }
         self.per_site: Counter[str] = Counter(
             registrable_domain(host_of(c["url"]))
             for c in store.candidates(campaign.name)
@@ -133,11 +143,8 @@ class _Job:
     async def seed(self) -> None:
         seeds = [Candidate(url, "seed") for url in self.campaign.seeds.urls]
         for site in self.campaign.seeds.sites:
-            root = urljoin(site, "/")
-            seeds.append(Candidate(root, "site", "0"))
-            seeds += [
-                Candidate(urljoin(root, path), "probe", "1") for path in self.conf.probe_paths
-            ]
+            seeds.append(Candidate(urljoin(site, "/"), "site", "0"))
+            seeds += self._probes(site)
         self._add(seeds)
         if self.conf.sitemaps:
             await self._sitemaps()
@@ -227,6 +234,12 @@ class _Job:
                 html, final, rendered = settled.html, settled.final_url, True
         extraction = extract(html, final, fetched.headers)
         page_type = classify_page(extraction, html, final, self.keywords)
+        site = registrable_domain(host_of(final))
+        if page_type.on_topic and self.keywords:
+            self.topical_sites.add(site)
+        elif page_type.page_type == "guest_post" and site in self.topical_sites:
+            # guidelines pages rarely talk about the topic; the site they belong to does
+            page_type = page_type.on_site_topic()
         page_id = self.store.save_page(
             _snapshot(url, final, fetched.status, extraction, rendered), self.summary.run_id
         )
@@ -243,7 +256,37 @@ class _Job:
             )
         if row["source"] in EXPLORED:
             self._explore(extraction, final, int(row["source_detail"] or 0))
+        elif row["source"] == "probe":
+            self._follow_cues(extraction, final, int(row["source_detail"] or 1))
+        elif page_type.on_topic and self.keywords:
+            # an on-topic page found by search, a seed URL or an import: its site may also
+            # have a write-for-us or resources page, linked from this page's navigation or
+            # at one of the usual paths
+            self._add(self._probes(final))
+            self._follow_cues(extraction, final, 1)
         self.store.finish_candidate(row["id"], "done", json.dumps(detail))
+
+    def _probes(self, url: str) -> list[Candidate]:
+        """The usual opportunity paths of ``url``'s site, once per site per campaign."""
+        root = urljoin(url, "/")
+        if root in self.probed:
+            return []
+        self.probed.add(root)
+        paths = ["/", *self.conf.probe_paths]
+        return [Candidate(urljoin(root, path), "probe", "1") for path in paths]
+
+    def _follow_cues(self, extraction: Extraction, url: str, depth: int) -> None:
+        """From a probed page, follow only links that look like opportunity pages."""
+        if depth >= PROBE_DEPTH:
+            return
+        site = registrable_domain(host_of(url))
+        cued = [
+            normalize(link.href)
+            for link in extraction.links
+            if registrable_domain(host_of(link.href)) == site
+            and (_CUE.search(urlsplit(link.href).path) or _CUE.search(link.anchor))
+        ]
+        self._add([Candidate(href, "probe", str(depth + 1)) for href in dict.fromkeys(cued)])
 
     def _explore(self, extraction: Extraction, url: str, depth: int) -> None:
         if depth >= self.campaign.limits.max_depth:
