@@ -8,7 +8,7 @@ occurs among the links of Readability's ``expected.html`` (see ``shared/eval/REA
 from __future__ import annotations
 
 import gzip
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ FAKE_BASE = "http://fakehost/test/page.html"
 class RawLink:
     href: str  # resolved absolute URL
     anchor: str  # text content, whitespace collapsed
+    context: str = ""  # text of the nearest block around the link (tells copies apart)
 
     @property
     def key(self) -> str:
@@ -92,8 +93,33 @@ def http_anchors(
         except ValueError:
             continue
         if urlsplit(url).scheme.lower() in ("http", "https"):
-            out.append((a, RawLink(url, collapse(a.text_content()))))
+            out.append((a, RawLink(url, collapse(a.text_content()), _context(a))))
     return out
+
+
+_INLINE = {
+    "a",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "span",
+    "sup",
+    "sub",
+    "small",
+    "code",
+    "font",
+    "u",
+    "abbr",
+    "cite",
+}
+
+
+def _context(a: lxml.html.HtmlElement) -> str:
+    for el in a.iterancestors():
+        if isinstance(el.tag, str) and el.tag.lower() not in _INLINE:
+            return collapse(el.text_content())[:300]
+    return ""
 
 
 def http_links(doc: lxml.html.HtmlElement | None, base: str) -> list[RawLink]:
@@ -101,37 +127,47 @@ def http_links(doc: lxml.html.HtmlElement | None, base: str) -> list[RawLink]:
 
 
 def match(source: Sequence[RawLink], reference: Iterable[RawLink]) -> list[bool]:
-    """Which source links occur in ``reference`` (same URL; anchors tell copies apart)."""
-    ref_by_key: dict[str, Counter[str]] = defaultdict(Counter)
+    """Which source links occur in ``reference``: same URL; where a URL occurs more than
+    once, copies are told apart by anchor text, then by the text around them, then by order."""
+    refs: dict[str, list[RawLink]] = defaultdict(list)
     for link in reference:
-        ref_by_key[link.key][link.anchor] += 1
+        refs[link.key].append(link)
     out = [False] * len(source)
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, link in enumerate(source):
         by_key[link.key].append(i)
     for key, idxs in by_key.items():
-        pool = ref_by_key.get(key)
+        pool = list(refs.get(key, ()))
         if not pool:
             continue
         if len(idxs) == 1:
             out[idxs[0]] = True
             continue
-        left: list[int] = []
-        for i in idxs:  # exact anchor first
-            if pool[source[i].anchor] > 0:
-                pool[source[i].anchor] -= 1
-                out[i] = True
-            else:
-                left.append(i)
-        spare = sum(pool.values())
-        for i in left[:spare]:  # anchors rewritten by the reference: take copies in order
+        left = idxs
+        for same in (
+            lambda s, r: s.anchor == r.anchor and s.context == r.context,
+            lambda s, r: s.anchor == r.anchor,
+            lambda s, r: s.context == r.context,
+        ):
+            rest: list[int] = []
+            for i in left:
+                hit = next((r for r in pool if same(source[i], r)), None)
+                if hit is None:
+                    rest.append(i)
+                else:
+                    pool.remove(hit)
+                    out[i] = True
+            left = rest
+        for i in left[: len(pool)]:  # anchors and context rewritten: take copies in order
             out[i] = True
     return out
 
 
 def load_case(folder: Path) -> Case:
-    source = gzip.open(folder / "source.html.gz").read()
-    expected = gzip.open(folder / "expected.html.gz").read()
+    with gzip.open(folder / "source.html.gz") as f:
+        source = f.read()
+    with gzip.open(folder / "expected.html.gz") as f:
+        expected = f.read()
     src_doc = parse(source)
     base = base_of(src_doc)
     links = http_links(src_doc, base)

@@ -22,7 +22,7 @@ NOT_NAME_WORDS = frozenset(
 )  # fmt: skip
 LINE_WORDS = frozenset({"byline", "meta", "dateline", "credit", "credits", "posted", "attribution"})
 _BY = re.compile(
-    r"\bby[:\s]\s*((?:[A-Z\u00c0-\u024f][\w'’.\-]*)(?:\s+(?:[A-Z\u00c0-\u024f][\w'’.\-]*|"
+    r"\b(?i:by)[:\s]\s*((?:[A-Z\u00c0-\u024f][\w'’.\-]*)(?:\s+(?:[A-Z\u00c0-\u024f][\w'’.\-]*|"
     r"de|da|di|del|der|van|von|la|le|bin|al)){0,4})"
 )
 _LEAD = re.compile(r"^(?:written\s+by|posted\s+by|by)[:\s]+", re.IGNORECASE)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from prospector.models import Link
 from prospector.web.extract import authors, emails, meta
 from prospector.web.extract.charset import decode_html
-from prospector.web.extract.dom import parse, tag, text_of
+from prospector.web.extract.dom import RENDERED_ATTR, parse, tag, text_of
 from prospector.web.extract.layout import Layout, analyse
 from prospector.web.extract.links import (
     anchor_text,
@@ -44,7 +44,8 @@ def extract(
         return Extraction(url=base_url, canonical_header=canonical_header, x_robots_tag=x_robots)
     base = document_base(root, base_url)
     layout = analyse(root)
-    links, rendered = _links(layout, base, base_url)
+    rendered = root.get(RENDERED_ATTR) == "1"
+    links = _links(layout, base, base_url, rendered)
     body = next(iter(root.iter("body")), root)
     return Extraction(
         url=base_url,
@@ -55,16 +56,15 @@ def extract(
         x_robots_tag=x_robots,
         links=links,
         main_text=main_text(layout),
-        emails=emails.find(root, text_of(body), text),
+        emails=emails.find(layout, text_of(body, visible_only=True), text),
         authors=authors.find(root, layout),
         rendered=rendered,
     )
 
 
-def _links(layout: Layout, base: str, page_url: str) -> tuple[tuple[Link, ...], bool]:
+def _links(layout: Layout, base: str, page_url: str, rendered: bool) -> tuple[Link, ...]:
     page_host = host_key(page_url)
     out: list[Link] = []
-    rendered = False
     for i, el in enumerate(layout.nodes):
         if tag(el) != "a":
             continue
@@ -75,15 +75,16 @@ def _links(layout: Layout, base: str, page_url: str) -> tuple[tuple[Link, ...], 
         if url is None or scheme(url) not in ("http", "https") or is_cf_protection(url):
             continue
         seen = browser_visible(el)
-        rendered = rendered or seen is not None
+        if rendered and seen is None:
+            continue  # not an element in the browser (e.g. markup inside <noscript>)
         out.append(
             Link(
                 href=url,
                 anchor=anchor_text(el),
                 rel=rel_tokens(el),
-                placement=placement(layout, i),
+                placement=placement(layout, i, url),
                 visible=seen if seen is not None else not layout.hidden[i],
                 internal=host_key(url) == page_host,
             )
         )
-    return tuple(out), rendered
+    return tuple(out)

@@ -16,6 +16,7 @@ Element = Any  # lxml.html.HtmlElement
 
 VISIBLE_ATTR = "data-prospector-visible"  # set on every <a> by the browser: "1" or "0"
 HIDDEN_ATTR = "data-prospector-hidden"  # set by the browser on elements it does not show
+RENDERED_ATTR = "data-prospector-rendered"  # set by the browser on <html> once marked
 
 # Elements whose text is never page text.
 NON_TEXT = frozenset(
@@ -69,12 +70,17 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def split_words(name: str) -> list[str]:
+    """``mainNav`` -> main, nav; ``site-header__inner`` -> site, header, inner."""
+    return [t for t in _SPLIT.split(_CAMEL.sub(" ", name).lower()) if t]
+
+
 def tokens(el: Element) -> tuple[str, ...]:
     """Words of an element's id and class: ``mainNav site-header`` -> main, nav, site, header."""
     raw = f"{el.get('id') or ''} {el.get('class') or ''}"
     if not raw.strip():
         return ()
-    return tuple(t for t in _SPLIT.split(_CAMEL.sub(" ", raw).lower()) if t)
+    return tuple(split_words(raw))
 
 
 def statically_hidden(el: Element) -> bool:
@@ -92,9 +98,10 @@ def statically_hidden(el: Element) -> bool:
     return bool(style) and bool(_DISPLAY_NONE.search(style) or _VIS_HIDDEN.search(style))
 
 
-def text_of(el: Element, limit: int = 0) -> str:
+def text_of(el: Element, limit: int = 0, *, visible_only: bool = False) -> str:
     """Whitespace-collapsed text of an element (block boundaries become spaces), without
-    script/style and the like; stop early once ``limit`` characters are collected."""
+    script/style and the like (and without hidden parts when ``visible_only``); stop early
+    once ``limit`` characters are collected."""
     parts: list[str] = []
     size = 0
     walker = etree.iterwalk(el, events=("start", "end"))
@@ -103,7 +110,7 @@ def text_of(el: Element, limit: int = 0) -> str:
             continue
         name = tag(node)
         if event == "start":
-            if name in NON_TEXT and node is not el:
+            if node is not el and (name in NON_TEXT or (visible_only and statically_hidden(node))):
                 walker.skip_subtree()
                 parts.append(" ")
                 continue

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from prospector.web.extract.dom import Element, tag
+from prospector.web.extract.dom import tag
+from prospector.web.extract.layout import Layout
 from prospector.web.extract.links import CF_PROTECTION
 from prospector.web.extract.model import Email
 
@@ -68,8 +69,9 @@ def decode_cfemail(hexed: str) -> str | None:
     return address if valid(address) else None
 
 
-def find(root: Element, text: str, source_html: str) -> tuple[Email, ...]:
-    """Emails of a document: ``text`` is its visible text, ``source_html`` the markup."""
+def find(layout: Layout, text: str, source_html: str) -> tuple[Email, ...]:
+    """Emails of a document: ``text`` is its visible text, ``source_html`` the markup.
+    Addresses in hidden elements (a classic spam-trap trick) are left out."""
     found: dict[str, str] = {}
 
     def keep(address: str, how: str) -> None:
@@ -77,8 +79,8 @@ def find(root: Element, text: str, source_html: str) -> tuple[Email, ...]:
         if have is None or _PRIORITY.index(how) < _PRIORITY.index(have):
             found[address] = how
 
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    for i, el in enumerate(layout.nodes):
+        if layout.hidden[i]:
             continue
         href = el.get("href")
         if href and tag(el) in ("a", "area"):

@@ -8,8 +8,17 @@ hidden. The main content container is the element whose subtree maximises
 ``content - MU * boilerplate``: it grows over every part that adds more text than links and
 stops at sidebars, menus, link lists and comment threads.
 
-A page whose best container holds little text is a *listing* (home page, archive, directory,
-link list): its container is then the page's ``<main>`` landmark, or ``<body>``, minus zones.
+Cues that would swallow most of the page (``content-sidebar-wrap``) are layout wrappers, not
+zones. Teaser cards (see ``teasers``) earn no content mass: they summarise other pages. When
+the page declares one ``<main>`` holding a fair share of the text, the container is looked
+for inside it.
+
+A page whose best container holds little text, or text in only one short paragraph, or far
+less text than its teaser cards, is a *listing* (home page, archive, directory, link list,
+front page): its container is then the page's ``<main>`` landmark, or ``<body>``, minus zones.
+
+Links in the container are content unless a zone inside it says otherwise; links outside it
+take their zone, or ``other``.
 """
 
 from __future__ import annotations
@@ -28,12 +37,17 @@ from prospector.web.extract.dom import (
     statically_hidden,
     tag,
 )
+from prospector.web.extract.teasers import teaser_cards
 
 MU = 1.0  # weight of boilerplate mass against content mass
 SHORT = 25  # characters of non-link text a block needs before it earns content mass
 COMMA = 8.0  # content mass per comma in a block with real text
 ARTICLE_MIN = 300.0  # content mass that makes a page an article rather than a listing
-WRAPPER_SHARE = 0.4  # a "zone" holding this share of the page's text is a layout wrapper
+PARAGRAPH = 80.0  # content mass of one real paragraph (an article needs two)
+LONG_TEXT = 1500.0  # content mass that makes an article even in a single block
+FRONT_PAGE = 3.0  # teaser text this many times the article's text makes a listing
+WRAPPER_SHARE = 0.4  # a cue on an element holding this share of the text is a wrapper
+MAIN_SHARE = 0.3  # a <main> holding this share of the text bounds the container search
 
 
 @dataclass
@@ -63,6 +77,51 @@ def analyse(root: Element) -> Layout:
     nodes = elements(root)
     n = len(nodes)
     index = {el: i for i, el in enumerate(nodes)}
+    parent, end = _tree(nodes, index)
+    hidden, skip, link, block = _inherited(nodes, parent)
+    text = _Text.measure(nodes, index, parent, skip, link, block)
+    raw = [_content_mass(text.chars[i], text.links[i], text.commas[i]) for i in range(n)]
+    zone, zone_at, in_comments = _zones(nodes, parent, _subtree_sums(raw, parent))
+    teaser = teaser_cards(nodes, parent, text.chars, text.links)
+    good = [0.0] * n
+    bad = [0.0] * n
+    for i in range(n):
+        c = text.chars[i]
+        if not c:
+            continue
+        if hidden[i] or zone[i] is not None:
+            bad[i] = float(c)
+        else:
+            good[i] = 0.0 if teaser[i] else raw[i]
+            bad[i] = text.links[i] * text.links[i] / c
+    good_sub = _subtree_sums(good, parent)
+    bad_sub = _subtree_sums(bad, parent)
+    scope = _main_landmark(nodes, zone, hidden, good_sub)
+    best = _best_container(nodes, parent, good_sub, bad_sub, scope, end)
+    article = best >= 0 and _is_article(good, good_sub[best], best, end[best])
+    teased = sum(raw[i] for i in range(n) if teaser[i] and not hidden[i] and zone[i] is None)
+    if article and teased > FRONT_PAGE * good_sub[best]:
+        article = False  # a front page: summaries of other pages outweigh any one text
+    if not article:
+        best = _listing_container(nodes, zone, hidden)
+    return Layout(
+        nodes=nodes,
+        index=index,
+        parent=parent,
+        end=end,
+        zone=zone,
+        zone_at=zone_at,
+        in_comments=in_comments,
+        hidden=hidden,
+        container=best,
+        article=article,
+        blocks=text.texts,
+    )
+
+
+def _tree(nodes: list[Element], index: dict[Element, int]) -> tuple[list[int], list[int]]:
+    """Parent index of every element, and the end of its pre-order interval."""
+    n = len(nodes)
     parent = [-1] * n
     for i, el in enumerate(nodes):
         up = el.getparent()
@@ -72,7 +131,14 @@ def analyse(root: Element) -> Layout:
         p = parent[i]
         if p >= 0 and end[i] > end[p]:
             end[p] = end[i]
+    return parent, end
 
+
+def _inherited(
+    nodes: list[Element], parent: list[int]
+) -> tuple[list[bool], list[bool], list[bool], list[int]]:
+    """Per element: hidden, not text (script...), inside a link, and its text block."""
+    n = len(nodes)
     hidden = [False] * n
     skip = [False] * n
     link = [False] * n
@@ -85,43 +151,66 @@ def analyse(root: Element) -> Layout:
         link[i] = name == "a" or (p >= 0 and link[p])
         if name in INLINE and p >= 0:
             block[i] = block[p]
+    return hidden, skip, link, block
 
-    chars = [0] * n
-    link_chars = [0] * n
-    commas = [0] * n
-    texts: dict[int, list[str]] = {}
 
-    def add(owner: int, text: str | None, in_link: bool) -> None:
+@dataclass
+class _Text:
+    """Characters, link characters, commas and the texts of each block, in document order."""
+
+    chars: list[int]
+    links: list[int]
+    commas: list[int]
+    texts: dict[int, list[str]]
+
+    @classmethod
+    def measure(
+        cls,
+        nodes: list[Element],
+        index: dict[Element, int],
+        parent: list[int],
+        skip: list[bool],
+        link: list[bool],
+        block: list[int],
+    ) -> _Text:
+        n = len(nodes)
+        out = cls([0] * n, [0] * n, [0] * n, {})
+        if n:
+            for event, el in etree.iterwalk(nodes[0], events=("start", "end")):
+                i = index.get(el, -1)
+                if i < 0:
+                    continue
+                if event == "start":
+                    if not skip[i]:
+                        out.add(block[i], el.text, link[i])
+                else:
+                    p = parent[i]
+                    if p >= 0 and not skip[p]:
+                        out.add(block[p], el.tail, link[p])
+        return out
+
+    def add(self, b: int, text: str | None, in_link: bool) -> None:
         if not text or text.isspace():
             return
         flat = collapse(text)
-        b = block[owner]
-        chars[b] += len(flat) + 1
+        self.chars[b] += len(flat) + 1
         if in_link:
-            link_chars[b] += len(flat) + 1
-        commas[b] += flat.count(",") + flat.count("，") + flat.count("、")
-        texts.setdefault(b, []).append(flat)
+            self.links[b] += len(flat) + 1
+        self.commas[b] += flat.count(",") + flat.count("，") + flat.count("、")
+        self.texts.setdefault(b, []).append(flat)
 
-    if n:
-        for event, el in etree.iterwalk(nodes[0], events=("start", "end")):
-            i = index.get(el, -1)
-            if i < 0:
-                continue
-            if event == "start":
-                if not skip[i]:
-                    add(i, el.text, link[i])
-            else:
-                p = parent[i]
-                if p >= 0 and not skip[p]:
-                    add(p, el.tail, link[p])
 
-    raw = [_content_mass(chars[i], link_chars[i], commas[i]) for i in range(n)]
-    raw_sub = _subtree_sums(raw, parent)
+def _zones(
+    nodes: list[Element], parent: list[int], raw_sub: list[float]
+) -> tuple[list[str | None], list[int], list[bool]]:
+    """Nearest declared zone of every element (see ``cues``), leaving out layout wrappers:
+    a cue on an element that holds the ``<main>`` landmark, or (except for comments) a large
+    share of the page's text, is not a zone."""
+    n = len(nodes)
     has_main = [tag(el) == "main" or (el.get("role") or "").lower() == "main" for el in nodes]
     for i in range(n - 1, 0, -1):
         if has_main[i] and parent[i] >= 0:
             has_main[parent[i]] = True
-
     total = raw_sub[0] if n else 0.0
     zone: list[str | None] = [None] * n
     zone_at = [-1] * n
@@ -141,37 +230,16 @@ def analyse(root: Element) -> Layout:
             continue
         zone[i], zone_at[i] = own, i
         in_comments[i] = in_comments[i] or own == "comments"
+    return zone, zone_at, in_comments
 
-    good = [0.0] * n
-    bad = [0.0] * n
-    for i in range(n):
-        c = chars[i]
-        if not c:
-            continue
-        if hidden[i] or zone[i] is not None:
-            bad[i] = float(c)
-        else:
-            good[i] = raw[i]
-            bad[i] = link_chars[i] * link_chars[i] / c
-    good_sub = _subtree_sums(good, parent)
-    bad_sub = _subtree_sums(bad, parent)
-    best = _best_container(nodes, parent, good_sub, bad_sub)
-    article = best >= 0 and good_sub[best] >= ARTICLE_MIN
-    if not article:
-        best = _listing_container(nodes, zone, hidden)
-    return Layout(
-        nodes=nodes,
-        index=index,
-        parent=parent,
-        end=end,
-        zone=zone,
-        zone_at=zone_at,
-        in_comments=in_comments,
-        hidden=hidden,
-        container=best,
-        article=article,
-        blocks=texts,
-    )
+
+def _is_article(good: list[float], mass: float, start: int, stop: int) -> bool:
+    """Enough text, in at least two real paragraphs (or one very long one)."""
+    if mass < ARTICLE_MIN:
+        return False
+    if mass >= LONG_TEXT:
+        return True
+    return sum(1 for i in range(start, stop) if good[i] >= PARAGRAPH) >= 2
 
 
 def _content_mass(chars: int, link_chars: int, commas: int) -> float:
@@ -193,18 +261,44 @@ def _subtree_sums(values: list[float], parent: list[int]) -> list[float]:
     return out
 
 
-def _best_container(
-    nodes: list[Element], parent: list[int], good: list[float], bad: list[float]
+def _main_landmark(
+    nodes: list[Element], zone: list[str | None], hidden: list[bool], good: list[float]
 ) -> int:
+    """The page's declared main region (``<main>``/``role=main``) when it holds a good share
+    of the text; the container is then looked for inside it. -1 when there is none."""
+    total = good[0] if nodes else 0.0
+    found = [
+        i
+        for i, el in enumerate(nodes)
+        if (tag(el) == "main" or (el.get("role") or "").strip().lower() == "main")
+        and not hidden[i]
+        and zone[i] is None
+    ]
+    if len(found) != 1:
+        return -1
+    i = found[0]
+    return i if total > 0 and good[i] >= MAIN_SHARE * total else -1
+
+
+def _best_container(
+    nodes: list[Element],
+    parent: list[int],
+    good: list[float],
+    bad: list[float],
+    scope: int,
+    end: list[int],
+) -> int:
+    start, stop = (scope, end[scope]) if scope >= 0 else (0, len(nodes))
     best, best_score = -1, 0.0
-    for i, el in enumerate(nodes):
+    for i in range(start, stop):
+        el = nodes[i]
         if tag(el) in ("html", "head") or tag(el) in INLINE:
             continue
         score = good[i] - MU * bad[i]
         if score > best_score:
             best, best_score = i, score
     # Grow to an ancestor that scores as well (it only adds neutral material).
-    while best >= 0:
+    while best >= 0 and best != scope:
         p = parent[best]
         if p < 0 or tag(nodes[p]) in ("html",):
             break

@@ -31,7 +31,9 @@ def join(base: str, href: str) -> str | None:
         parts = urlsplit(resolved)
         _ = parts.port
     except ValueError:
-        return None
+        # Unparseable (``http://[compost]/bins``): an absolute http(s) link is still a link,
+        # kept as written so the link checker can call it invalid.
+        return href if scheme(href) in ("http", "https") else None
     if parts.scheme in ("http", "https") and not parts.hostname:
         return None
     return resolved
@@ -89,3 +91,39 @@ def is_cf_protection(url: str) -> bool:
         return urlsplit(url).path == CF_PROTECTION
     except ValueError:
         return False
+
+
+_SHARE_HOSTS = {
+    "twitter.com": ("/intent/", "/share"),
+    "x.com": ("/intent/", "/share"),
+    "facebook.com": ("/sharer", "/share.php", "/dialog/share", "/dialog/feed"),
+    "linkedin.com": ("/shareArticle", "/sharing/", "/cws/share"),
+    "pinterest.com": ("/pin/create",),
+    "reddit.com": ("/submit",),
+    "tumblr.com": ("/share", "/widgets/share"),
+    "api.whatsapp.com": ("/send",),
+    "wa.me": ("/",),
+    "news.ycombinator.com": ("/submitlink",),
+    "getpocket.com": ("/save", "/edit"),
+    "plus.google.com": ("/share",),
+    "t.me": ("/share",),
+    "telegram.me": ("/share",),
+    "vk.com": ("/share.php",),
+    "digg.com": ("/submit",),
+    "stumbleupon.com": ("/submit",),
+    "flipboard.com": ("/bookmarklet",),
+}
+_SHARE_SEGMENTS = frozenset({"share", "sharer", "sharing"})
+
+
+def is_share_url(url: str) -> bool:
+    """A "share this page" button's URL (social networks' share endpoints, ``/share/...``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    paths = _SHARE_HOSTS.get(host)
+    if paths and parts.path.startswith(paths):
+        return True
+    return any(seg.lower() in _SHARE_SEGMENTS for seg in parts.path.split("/"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from prospector.web.extract.dom import Element, collapse, tag
+from prospector.web.extract.dom import Element, collapse
 from prospector.web.extract.links import join
 
 ROBOTS_NAMES = ("robots", "googlebot")
@@ -81,7 +81,3 @@ def x_robots_tag(headers: Mapping[str, str] | None) -> tuple[str, ...]:
 
 def _tokens(content: str) -> list[str]:
     return [t for t in re.split(r"[\s,]+", content.strip().lower()) if t]
-
-
-def is_element(el: Element, name: str) -> bool:
-    return tag(el) == name

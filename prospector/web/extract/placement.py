@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from prospector.web.extract.layout import Layout
+from prospector.web.extract.links import is_share_url
 
 
-def placement(layout: Layout, i: int) -> str:
+def placement(layout: Layout, i: int, url: str) -> str:
     """content | navigation | header | footer | sidebar | comments | other."""
     if layout.in_comments[i]:
         return "comments"
+    if is_share_url(url):
+        return "other"
     zone, at = layout.zone[i], layout.zone_at[i]
     if layout.in_container(i):
         if zone is not None and layout.contains(layout.container, at):
