@@ -217,3 +217,20 @@ class DiscoveryStore(StoreBase):
             [campaign],
         )
         return list(rows)
+
+    def update_prospect_evidence(
+        self,
+        prospect_id: int,
+        evidence: dict[str, Any],
+        *,
+        actor: str,
+        note: str = "",
+        run_id: int | None = None,
+    ) -> None:
+        """Replace a prospect's evidence (new findings), with its event, atomically."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE prospects SET evidence = ?, updated_at = ? WHERE id = ?",
+                [json.dumps(evidence), utcnow(), prospect_id],
+            )
+            self._event("prospect", str(prospect_id), "evidence", actor, {"note": note}, run_id)
