@@ -24,6 +24,13 @@ class Request:
     count: int  # how many times this path was requested so far, this one included
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up early (the fetcher's caps do) is not an error here."""
+
+
 @dataclass
 class LocalServer:
     routes: dict[str, Handler] = field(default_factory=dict)
@@ -61,7 +68,7 @@ class LocalServer:
                 return
 
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self.port = int(self.httpd.server_address[1])
 
     def __enter__(self) -> LocalServer:
