@@ -221,3 +221,25 @@ def test_a_killed_run_continues_and_duplicates_nothing(demo_web: DemoWeb, tmp_pa
     listed = prospector("--config", str(config), "prospects", "--json")
     kinds = {row["type"] for row in json.loads(listed.stdout)}
     assert kinds == {"resource_page", "guest_post", "broken_link"}
+
+
+def test_suppressed_and_already_contacted_domains_are_held_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    campaign = load_campaign(DEMO_CAMPAIGN)
+    with open_db(tmp_path / "p.db") as store:
+        assert store.suppress("domain", "Quiet.example", reason="do_not_contact", source="test")
+        assert not store.suppress("domain", "quiet.example", reason="again", source="test")
+        other = store.add_prospect(
+            "other", "guest_post", "https://busy.example/w", "busy.example", {}
+        )
+        assert other is not None
+        store.set_prospect_state(other, "sent", actor="test")
+        writer = ProspectWriter(store, campaign, store.start_run("test"), DiscoverySummary("demo"))
+        writer.add("resource_page", "https://quiet.example/links", None, {})
+        writer.add("resource_page", "https://busy.example/links", None, {})
+        reasons = {r["domain"]: r["evidence"]["rejected_reason"] for r in store.prospects("demo")}
+        assert reasons == {
+            "quiet.example": "quiet.example is on the do-not-contact list",
+            "busy.example": "busy.example was already contacted by another campaign",
+        }

@@ -41,6 +41,7 @@ class ProspectWriter:
         self.own = {registrable_domain(host_of(t.url)) for t in campaign.targets}
         self.patterns = [re.compile(p) for p in campaign.exclusions.url_patterns]
         self.contacted = store.contacted_domains(CONTACTED)
+        self.suppressed = store.suppressed_domains()
         self.per_domain = campaign.limits.prospects_per_domain
 
     def excluded(self, url: str) -> str | None:
@@ -74,7 +75,9 @@ class ProspectWriter:
             return
         domain = registrable_domain(host_of(url))
         reason = None
-        if domain in self.contacted and not self._ours_contacted(domain):
+        if domain in self.suppressed:
+            reason = f"{domain} is on the do-not-contact list"
+        elif domain in self.contacted and not self._ours_contacted(domain):
             reason = f"{domain} was already contacted by another campaign"
         else:
             reason = self._domain_limit(kind, domain)

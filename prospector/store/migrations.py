@@ -180,4 +180,21 @@ def m002_discovery(db: Database) -> None:
     db.table("prospects").create_index(["state"])
 
 
-MIGRATIONS: list[Migration] = [m001_core, m002_discovery]
+def m003_suppression(db: Database) -> None:
+    """The global do-not-contact list: email addresses and whole domains."""
+    db.table("suppression").create(
+        {
+            "id": int,
+            "kind": str,  # email | domain
+            "value": str,  # lower-cased address or registrable domain
+            "reason": str,  # unsubscribe | hard_bounce | complaint | do_not_contact | ...
+            "source": str,  # who or what added it
+            "added_at": str,
+        },
+        pk="id",
+        not_null={"kind", "value", "added_at"},
+    )
+    db.table("suppression").create_index(["kind", "value"], unique=True)
+
+
+MIGRATIONS: list[Migration] = [m001_core, m002_discovery, m003_suppression]
