@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from prospector.errors import StoreError
+from prospector.store.authority import AuthorityStore
+from prospector.store.contacts import ContactsStore
 from prospector.store.discovery import DiscoveryStore
 from prospector.store.imports import ImportsStore
 from prospector.store.migrations import MIGRATIONS
@@ -44,7 +46,7 @@ def open_db(path: Path | str) -> Store:
     return store
 
 
-class Store(PagesStore, DiscoveryStore, SearchStore, ImportsStore):
+class Store(PagesStore, DiscoveryStore, SearchStore, ImportsStore, AuthorityStore, ContactsStore):
     """The one object that reads and writes durable state."""
 
     def __enter__(self) -> Store:

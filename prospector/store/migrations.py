@@ -197,4 +197,58 @@ def m003_suppression(db: Database) -> None:
     db.table("suppression").create_index(["kind", "value"], unique=True)
 
 
-MIGRATIONS: list[Migration] = [m001_core, m002_discovery, m003_suppression]
+def m004_qualify(db: Database) -> None:
+    """Qualification: imported rank lists, cached authority answers, per-page facts for the
+    quality signals, contacts, and each prospect's score with its breakdown."""
+    db.table("ranks").create(
+        {"list": str, "domain": str, "rank": int, "value": float, "imported_at": str},
+        pk=("list", "domain"),
+        not_null={"list", "domain", "rank"},
+    )
+    db.table("authority").create(
+        {
+            "domain": str,
+            "provider": str,
+            "raw": str,
+            "score": float,
+            "detail": str,
+            "fetched_at": str,
+        },
+        pk=("domain", "provider"),
+        not_null={"domain", "provider", "fetched_at"},
+    )
+    db.table("page_facts").create(
+        {"page_id": int, "facts": str, "updated_at": str},
+        pk="page_id",
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db.table("contacts").create(
+        {
+            "id": int,
+            "prospect_id": int,
+            "email": str,
+            "name": str,
+            "kind": str,
+            "source": str,
+            "source_url": str,
+            "confidence": float,
+            "syntax_ok": int,
+            "mx_ok": int,
+            "form_url": str,
+            "found_at": str,
+        },
+        pk="id",
+        not_null={"prospect_id", "found_at"},
+        foreign_keys=[("prospect_id", "prospects", "id")],
+    )
+    db.table("contacts").create_index(["prospect_id", "email", "form_url"], unique=True)
+    db.table("mx_cache").create(
+        {"domain": str, "ok": int, "detail": str, "checked_at": str}, pk="domain"
+    )
+    prospects = db.table("prospects")
+    prospects.add_column("score", float)
+    prospects.add_column("scores", str)  # JSON: every component with its evidence
+    prospects.add_column("qualified_at", str)
+
+
+MIGRATIONS: list[Migration] = [m001_core, m002_discovery, m003_suppression, m004_qualify]

@@ -1,0 +1,1 @@
+"""Qualification: relevance, authority, quality and spam signals, contacts, the score."""
