@@ -271,6 +271,71 @@ class WaybackSettings(Strict):
         return value.rstrip("/")
 
 
+AuthorityProvider = Literal["ranks", "open_pagerank", "moz", "link_graph"]
+DEFAULT_PROVIDERS: tuple[AuthorityProvider, ...] = ("ranks", "open_pagerank", "moz", "link_graph")
+
+
+class ScoreSettings(Strict):
+    relevance_weight: float = Field(0.4, ge=0)
+    authority_weight: float = Field(0.25, ge=0)
+    quality_weight: float = Field(0.2, ge=0)
+    fit_weight: float = Field(0.15, ge=0)
+    spam_threshold: float = Field(60.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoreSettings:
+        total = (
+            self.relevance_weight + self.authority_weight + self.quality_weight + self.fit_weight
+        )
+        if total <= 0:
+            raise ValueError("at least one score weight must be above 0")
+        return self
+
+
+class RelevanceSettings(Strict):
+    backend: Literal["tfidf", "embedding"] = "tfidf"
+    embedding_model: str = ""
+
+    @model_validator(mode="after")
+    def _model_named(self) -> RelevanceSettings:
+        if self.backend == "embedding" and not self.embedding_model:
+            raise ValueError("backend 'embedding' needs relevance.embedding_model")
+        return self
+
+
+class AuthoritySettings(Strict):
+    providers: list[AuthorityProvider] = Field(default_factory=lambda: list(DEFAULT_PROVIDERS))
+    combine: Literal["first", "weighted"] = "first"
+    weights: dict[AuthorityProvider, float] = Field(default_factory=dict)
+    open_pagerank_endpoint: str = "https://openpagerank.com/api/v1.0/getPageRank"
+    open_pagerank_key_env: str = "OPEN_PAGERANK_KEY"
+    moz_endpoint: str = "https://lsapi.seomoz.com/v2/url_metrics"
+    moz_token_env: str = "MOZ_API_TOKEN"
+    cache_days: float = Field(30.0, ge=0)
+
+    @field_validator("open_pagerank_key_env", "moz_token_env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        return _env_name(value, "the key's variable")
+
+
+class ContactSettings(Strict):
+    pages: list[str] = Field(
+        default_factory=lambda: [
+            "/contact",
+            "/contact/",
+            "/contact-us",
+            "/about",
+            "/about/",
+            "/about-us",
+            "/write-for-us",
+            "/write-for-us/",
+        ]
+    )
+    mx_check: bool = False
+    mx_cache_days: float = Field(7.0, ge=0)
+
+
 class Settings(Strict):
     database: Path = Path("prospector.db")
     campaigns_dir: Path = Path("campaigns")
@@ -284,6 +349,10 @@ class Settings(Strict):
     search: SearchSettings = Field(default_factory=SearchSettings)
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
     wayback: WaybackSettings = Field(default_factory=WaybackSettings)
+    scores: ScoreSettings = Field(default_factory=ScoreSettings)
+    relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
+    authority: AuthoritySettings = Field(default_factory=AuthoritySettings)
+    contacts: ContactSettings = Field(default_factory=ContactSettings)
     source: Path | None = Field(None, exclude=True)
 
 
