@@ -15,7 +15,9 @@ from prospector.store.discovery import DiscoveryStore
 from prospector.store.imports import ImportsStore
 from prospector.store.migrations import MIGRATIONS
 from prospector.store.pages import PagesStore
+from prospector.store.prospects import ProspectsStore
 from prospector.store.search import SearchStore
+from prospector.store.suppression import SuppressionStore
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -46,7 +48,16 @@ def open_db(path: Path | str) -> Store:
     return store
 
 
-class Store(PagesStore, DiscoveryStore, SearchStore, ImportsStore, AuthorityStore, ContactsStore):
+class Store(
+    PagesStore,
+    DiscoveryStore,
+    ProspectsStore,
+    SuppressionStore,
+    SearchStore,
+    ImportsStore,
+    AuthorityStore,
+    ContactsStore,
+):
     """The one object that reads and writes durable state."""
 
     def __enter__(self) -> Store:

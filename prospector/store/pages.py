@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from prospector.models import PageSnapshot, utcnow
@@ -82,3 +84,25 @@ class PagesStore(StoreBase):
 
     def links_of(self, page_id: int) -> list[dict[str, Any]]:
         return list(self.db.table("links").rows_where("page_id = ?", [page_id], order_by="id"))
+
+    def page_row(self, page_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table("pages").rows_where("id = ?", [page_id]))
+        return dict(rows[0]) if rows else None
+
+    def save_page_facts(self, page_id: int, facts: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.table("page_facts").upsert(
+                {"page_id": page_id, "facts": json.dumps(facts), "updated_at": utcnow()},
+                pk="page_id",
+            )
+
+    def page_facts(self, page_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(page_ids), 500):
+            chunk = list(page_ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            for row in self.db.query(
+                f"SELECT page_id, facts FROM page_facts WHERE page_id IN ({marks})", chunk
+            ):
+                out[int(row["page_id"])] = json.loads(row["facts"])
+        return out
