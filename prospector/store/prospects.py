@@ -77,7 +77,14 @@ class ProspectsStore(StoreBase):
             where.append(f"state IN ({', '.join('?' for _ in states)})")
             args.extend(states)
         rows = self.db.table("prospects").rows_where(" AND ".join(where), args, order_by="id")
-        return [dict(row, evidence=json.loads(row["evidence"] or "{}")) for row in rows]
+        return [
+            dict(
+                row,
+                evidence=json.loads(row["evidence"] or "{}"),
+                scores=json.loads(row.get("scores") or "{}"),
+            )
+            for row in rows
+        ]
 
     def prospect_domains(self, campaign: str, states: Sequence[str]) -> dict[str, int]:
         """How many prospects in ``states`` each domain has in the campaign."""
@@ -107,6 +114,19 @@ class ProspectsStore(StoreBase):
         run_id: int | None = None,
     ) -> None:
         """Change a prospect's state; the change and its event are one transaction."""
+        self._transition(prospect_id, state, actor=actor, reason=reason, run_id=run_id)
+
+    def _transition(
+        self,
+        prospect_id: int,
+        state: str,
+        *,
+        actor: str,
+        reason: str,
+        run_id: int | None,
+        columns: dict[str, Any] | None = None,
+        event: dict[str, Any] | None = None,
+    ) -> None:
         with self.transaction():
             row = self.db.execute(
                 "SELECT state, evidence FROM prospects WHERE id = ?", [prospect_id]
@@ -116,16 +136,21 @@ class ProspectsStore(StoreBase):
             evidence = json.loads(row[1] or "{}")
             if reason:
                 evidence[f"{state}_reason"] = reason
-            self.db.execute(
-                "UPDATE prospects SET state = ?, evidence = ?, updated_at = ? WHERE id = ?",
-                [state, json.dumps(evidence), utcnow(), prospect_id],
+            self.db.table("prospects").update(
+                prospect_id,
+                {
+                    "state": state,
+                    "evidence": json.dumps(evidence),
+                    "updated_at": utcnow(),
+                    **(columns or {}),
+                },
             )
             self._event(
                 "prospect",
                 str(prospect_id),
                 state,
                 actor,
-                {"from": row[0], "to": state, "reason": reason},
+                {"from": row[0], "to": state, "reason": reason, **(event or {})},
                 run_id,
             )
 
@@ -168,34 +193,16 @@ class ProspectsStore(StoreBase):
         run_id: int | None = None,
     ) -> None:
         """Store a prospect's score and breakdown and move it to ``state``, with its event."""
-        with self.transaction():
-            row = self.db.execute(
-                "SELECT state, evidence FROM prospects WHERE id = ?", [prospect_id]
-            ).fetchone()
-            if row is None:
-                return
-            evidence = json.loads(row[1] or "{}")
-            if reason:
-                evidence[f"{state}_reason"] = reason
-            now = utcnow()
-            self.db.execute(
-                "UPDATE prospects SET score = ?, scores = ?, state = ?, evidence = ?, "
-                "qualified_at = ?, updated_at = ? WHERE id = ?",
-                [
-                    round(score, 1),
-                    json.dumps(scores),
-                    state,
-                    json.dumps(evidence),
-                    now,
-                    now,
-                    prospect_id,
-                ],
-            )
-            self._event(
-                "prospect",
-                str(prospect_id),
-                state,
-                "agent",
-                {"from": row[0], "to": state, "score": round(score, 1), "reason": reason},
-                run_id,
-            )
+        self._transition(
+            prospect_id,
+            state,
+            actor="agent",
+            reason=reason,
+            run_id=run_id,
+            columns={
+                "score": round(score, 1),
+                "scores": json.dumps(scores),
+                "qualified_at": utcnow(),
+            },
+            event={"score": round(score, 1)},
+        )
