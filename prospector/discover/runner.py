@@ -26,6 +26,7 @@ from prospector.config import Settings
 from prospector.discover.classify import PageType, classify_page
 from prospector.discover.prospects import ProspectWriter
 from prospector.models import Link, PageSnapshot
+from prospector.qualify.facts import page_facts
 from prospector.store import Store
 from prospector.store.discovery import Candidate
 from prospector.web import signals
@@ -62,6 +63,8 @@ class DiscoverySummary:
     held: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    qualified: int = 0
+    spam_rejected: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -243,6 +246,7 @@ class _Job:
         page_id = self.store.save_page(
             _snapshot(url, final, fetched.status, extraction, rendered), self.summary.run_id
         )
+        self.store.save_page_facts(page_id, page_facts(extraction, html, final))
         self.summary.pages += 1
         self.summary.page_types[page_type.page_type] += 1
         detail = {

@@ -106,3 +106,16 @@ class PagesStore(StoreBase):
             ):
                 out[int(row["page_id"])] = json.loads(row["facts"])
         return out
+
+    def campaign_page_facts(self, campaign: str) -> list[tuple[int, str, dict[str, Any]]]:
+        """(page id, host, facts) of every page the campaign's discovery has read."""
+        rows = self.db.query(
+            """
+            SELECT p.id AS page_id, p.host AS host, f.facts AS facts
+            FROM candidates c JOIN pages p ON p.url = c.url
+            JOIN page_facts f ON f.page_id = p.id
+            WHERE c.campaign = ? AND c.state = 'done'
+            """,
+            [campaign],
+        )
+        return [(int(r["page_id"]), str(r["host"]), json.loads(r["facts"])) for r in rows]
