@@ -110,3 +110,34 @@ class SearchUnavailableError(SearchError):
 class ImportFormatError(UserError):
     """An import file cannot be used as a whole: unreadable, no recognisable header, or no
     usable rows. Nothing is written."""
+
+
+class AuthorityError(NetworkError):
+    """An authority provider failed to answer one batch of domains; the next provider is tried.
+
+    Subclasses with ``stops_provider = True`` mean no further batch can succeed (a bad key, an
+    exhausted quota): the provider is not asked again in this run.
+    """
+
+    stops_provider = False
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class AuthorityAuthError(AuthorityError):
+    """The authority API rejected the key (HTTP 401 or 403)."""
+
+    exit_code = 2
+    stops_provider = True
+
+
+class AuthorityQuotaError(AuthorityError):
+    """The authority API's quota or rate limit refuses further requests for now (HTTP 429)."""
+
+    stops_provider = True
+
+    def __init__(self, provider: str, message: str, reset_s: float | None = None) -> None:
+        super().__init__(provider, message)
+        self.reset_s = reset_s

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prospector.campaigns import load_all, load_named
 from prospector.config import Settings
 from prospector.discover.runner import DiscoverySummary, discover
 from prospector.errors import UserError
+from prospector.qualify.stage import qualify
 from prospector.store import open_db
 from prospector.web.browser import LazyBrowser
 from prospector.web.fetch import Fetcher
@@ -85,7 +87,11 @@ async def prospect_async(
             report = None
             if progress is not None:
                 report = functools.partial(progress, campaign.name)
-            summaries.append(await discover(settings, campaign, store, report))
+            summary = await discover(settings, campaign, store, report)
+            async with Fetcher(settings) as fetcher:
+                scored = await qualify(settings, campaign, store, fetcher, summary.run_id, report)
+            summary.qualified, summary.spam_rejected = scored.qualified, scored.rejected
+            summaries.append(summary)
     return summaries
 
 
@@ -104,6 +110,48 @@ def list_prospects(
     campaign: str | None = None,
     kind: str | None = None,
     states: list[str] | None = None,
+    min_score: float | None = None,
+    since: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The daily list: best score first (unscored after), rejected ones only when asked."""
+    after = parse_since(since) if since else None
     with open_db(settings.database) as store:
-        return store.prospects(campaign, kind, states)
+        rows = store.prospects(campaign, kind, states)
+    if not states:
+        rows = [r for r in rows if r["state"] != "rejected"]
+    if min_score is not None:
+        rows = [r for r in rows if r.get("score") is not None and r["score"] >= min_score]
+    if after is not None:
+        rows = [r for r in rows if r["created_at"] >= after]
+    return sorted(rows, key=lambda r: (r.get("score") is None, -(r.get("score") or 0), r["id"]))
+
+
+def parse_since(value: str) -> str:
+    """'today', 'YYYY-MM-DD' or 'Nd' -> an ISO timestamp to compare with."""
+    now = datetime.now(UTC)
+    text = value.strip().lower()
+    if text == "today":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(timespec="seconds")
+    if text.endswith("d") and text[:-1].isdigit():
+        return (now - timedelta(days=int(text[:-1]))).isoformat(timespec="seconds")
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise UserError(f"--since {value}: use 'today', a date (YYYY-MM-DD) or '7d'") from None
+    return day.isoformat(timespec="seconds")
+
+
+def prospect_details(settings: Settings, prospect_id: int) -> dict[str, Any]:
+    """Everything about one prospect, for ``prospector show``."""
+    with open_db(settings.database) as store:
+        row = store.prospect(prospect_id)
+        if row is None:
+            raise UserError(f"no prospect #{prospect_id}")
+        page = store.page_row(row["page_id"]) if row.get("page_id") else None
+        return {
+            "prospect": row,
+            "page": page,
+            "contacts": store.contacts_of(prospect_id),
+            "draft": None,
+            "history": store.events("prospect", str(prospect_id)),
+        }

@@ -1,4 +1,4 @@
-"""``prospector import``: bring outside data in (backlink exports)."""
+"""``prospector import``: bring outside data in (backlink exports, domain rank lists)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.discover.import_sniff import DELIMITER_NAMES
 from prospector.discover.imports import import_backlinks
+from prospector.qualify.authority.ranks import import_ranks
 
 SHOW_BAD_ROWS = 20
+SHOW_BAD_LINES = 5
 
 app = typer.Typer(
-    help="Import backlink exports (Ahrefs, Semrush, Moz, Google Search Console, any CSV).",
+    help="Import backlink exports (Ahrefs, Semrush, Moz, Google Search Console, any CSV) "
+    "and domain rank lists (Tranco, Common Crawl).",
     no_args_is_help=True,
 )
 
@@ -61,6 +64,56 @@ def backlinks(
         f"candidates: {report.candidates} added for campaign '{escape(report.campaign)}' "
         f"({report.sources} referring pages)"
     )
+
+
+@app.command("ranks")
+def ranks(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A Tranco CSV (rank,domain) or Common Crawl domain-ranks file; .gz or .zip too.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
+    list_name: Annotated[
+        str | None,
+        typer.Option(
+            "--list",
+            help="The list's name (default: the detected format, 'tranco' or 'commoncrawl').",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Import a domain rank list for the authority score.
+
+    The format is detected from the first line; gzip and zip files are read as they are.
+    Importing a list again replaces it. Bad lines are reported by number and skipped. Exit 2
+    when the file is unusable as a whole (nothing is written then).
+    """
+    report = import_ranks(state(ctx).settings(), file, list_name)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    packed = "" if report.compression == "none" else f", {report.compression}"
+    console.print(
+        f"{escape(report.file)}: {report.format} ranks{packed} -> list '{escape(report.list_name)}'"
+    )
+    replaced = f" (replacing {report.replaced:,})" if report.replaced else ""
+    duplicates = f", {report.duplicates:,} repeated domains skipped" if report.duplicates else ""
+    console.print(
+        f"rows: {report.imported:,} imported{replaced}{duplicates}, {report.bad_count:,} bad lines"
+    )
+    for bad in report.bad[:SHOW_BAD_LINES]:
+        console.print(f"  line {bad.line}: {escape(bad.reason)}")
+    if report.bad_count > SHOW_BAD_LINES:
+        console.print(
+            f"  ... and {report.bad_count - SHOW_BAD_LINES:,} more bad lines "
+            "(--json lists the first 100)"
+        )
+    console.print(f"time: {report.seconds:.1f}s")
 
 
 def register(parent: typer.Typer) -> None:

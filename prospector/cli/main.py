@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from prospector import __version__
-from prospector.cli import check, demo, imports, inspect, planned, prospecting, setup
+from prospector.cli import check, demo, imports, inspect, planned, prospecting, review, setup
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
 
@@ -69,6 +69,7 @@ setup.register(app)
 demo.register(app)
 check.register(app)
 prospecting.register(app)
+review.register(app)
 inspect.register(app)
 imports.register(app)
 planned.register(app)

@@ -9,7 +9,6 @@ import typer
 from prospector.errors import NotAvailableError
 
 PLANNED: list[tuple[str, str, str]] = [
-    ("show", "Review", "One prospect: page, evidence, score breakdown, contacts, draft, history."),
     ("approve", "Review", "Approve drafted pitches for sending."),
     ("reject", "Review", "Reject prospects, with a reason."),
     ("edit", "Review", "Edit a draft in $EDITOR; re-validated on save."),

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from prospector.cli.output import console, err_console, print_json
 from prospector.cli.state import state
-from prospector.pipeline import list_prospects, prospect
+from prospector.pipeline import prospect
 
 TYPES = ("broken_link", "resource_page", "guest_post")
 
@@ -55,6 +54,10 @@ def run(
             f"({s.links_reused} recently checked), in {s.elapsed_s:.1f}s"
         )
         console.print(f"  new prospects: {found}")
+        console.print(
+            f"  scored: {s.qualified} qualified, {s.spam_rejected} rejected as spam "
+            "(with the reasons)"
+        )
         if sum(s.held.values()):
             console.print(
                 f"  held back (recorded as rejected, with the reason): {sum(s.held.values())}"
@@ -66,7 +69,7 @@ def run(
             )
         for note in s.notes:
             console.print(f"  {escape(note)}")
-    console.print("next: prospector prospects")
+    console.print("next: prospector prospects   (then: prospector show ID)")
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
@@ -84,74 +87,11 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
         "prospects": dict(summary.prospects),
         "held": dict(summary.held),
         "notes": summary.notes,
+        "qualified": summary.qualified,
+        "spam_rejected": summary.spam_rejected,
         "elapsed_s": summary.elapsed_s,
     }
 
 
-def prospects(
-    ctx: typer.Context,
-    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
-    kind: Annotated[
-        str | None, typer.Option("--type", help="broken_link, resource_page or guest_post.")
-    ] = None,
-    states: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--state", help="Only prospects in this state (repeatable; default: all but rejected)."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """The prospect list: what discovery found, with the key evidence."""
-    if kind is not None and kind not in TYPES:
-        raise typer.BadParameter(f"must be one of {', '.join(TYPES)}", param_hint="--type")
-    rows = list_prospects(
-        state(ctx).settings(), campaign=campaign, kind=kind, states=states or None
-    )
-    if not states:
-        rows = [r for r in rows if r["state"] != "rejected"]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(show_header=True, header_style="bold")
-    for column in ("id", "campaign", "type", "state", "url", "why"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            str(row["id"]),
-            escape(row["campaign"]),
-            row["type"],
-            row["state"],
-            escape(row["url"]),
-            escape(_why(row)),
-        )
-    console.print(table)
-    console.print(f"{len(rows)} prospects")
-
-
-def _why(row: dict[str, Any]) -> str:
-    evidence = row["evidence"]
-    if row["type"] == "broken_link":
-        dead = evidence.get("dead_links", [])
-        first = dead[0] if dead else {}
-        was = (first.get("wayback") or {}).get("title") or first.get("anchor", "")
-        return f"{len(dead)} dead link(s): {first.get('href', '')} ({first.get('status', '')})" + (
-            f", was '{was}'" if was else ""
-        )
-    signals = evidence.get("classification", {}).get("page_type_signals", {})
-    detail = signals.get(row["type"], {})
-    if row["type"] == "resource_page":
-        return (
-            f"{detail.get('distinct_domains', '?')} linked domains; cues "
-            f"{', '.join(detail.get('title_cues', [])) or 'url'}"
-        )
-    emails = detail.get("submission_emails") or []
-    return (
-        f"cues {', '.join(detail.get('title_cues', [])) or 'url'}; "
-        f"submit via {', '.join(emails) or ('form' if detail.get('submission_form') else '?')}"
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command(rich_help_panel="Prospecting")(run)
-    app.command(rich_help_panel="Review")(prospects)

@@ -1,0 +1,1 @@
+"""Rank-list import benchmark: ``python -m bench.ranks.run``."""
