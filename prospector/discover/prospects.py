@@ -104,8 +104,8 @@ class ProspectWriter:
         if not existing:
             return False
         row = existing[0]
-        if row["state"] not in ("new", "rejected"):
-            return True  # already in review or further: its evidence is what was pitched
+        if row["state"] not in ("new", "qualified", "rejected"):
+            return True  # drafted or further: its evidence is what the pitch says
         have = {item.get("href") for item in row["evidence"].get(key, [])}
         fresh = [item for item in evidence.get(key, []) if item.get("href") not in have]
         if fresh:
