@@ -92,6 +92,74 @@ def test_minimum_gap_between_requests_to_one_host(local: LocalServer, tmp_path: 
     assert len(starts) >= 4 and min(gaps) >= 0.29
 
 
+def test_a_host_waiting_out_its_gap_does_not_hold_up_other_hosts(
+    local: LocalServer, tmp_path: Path
+) -> None:
+    """Global slots go to requests ready to start, never to ones sleeping out a host's gap
+    (which let requests to busy hosts pile up on the global slots while others sat idle)."""
+    for n in range(3):
+        local.routes[f"/p{n}"] = fixed(200, page(f"Page {n}"))
+    target = f"127.0.0.1:{local.port}"
+    conf = load_settings(
+        None,
+        env={},
+        overrides={
+            "database": str(tmp_path / "p.db"),
+            "network": {"resolve": {"a.test": target, "b.test": target}},
+            "fetch": {
+                "global_concurrency": 2,
+                "per_host_concurrency": 2,
+                "min_host_gap_s": 1.0,
+                "respect_robots": False,
+            },
+        },
+    )
+    check(conf, *(f"http://{host}/p{n}" for host in ("a.test", "b.test") for n in range(3)))
+    starts: dict[str, list[float]] = {}
+    for hit in local.hits:
+        starts.setdefault(hit.headers["Host"], []).append(hit.at)
+    first = min(min(times) for times in starts.values())
+    assert min(starts["b.test"]) - first < 0.5  # b.test starts at once, in a's first gap
+    for times in starts.values():
+        assert min(b - a for a, b in itertools.pairwise(sorted(times))) >= 0.99
+
+
+def test_connections_are_kept_per_host_across_a_run_over_many_hosts(
+    local: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More hosts than requests in flight: each host's connection is reused on its next turn
+    instead of being evicted by the other hosts' (which made nearly every request a new
+    connection, and a TLS handshake on both sides)."""
+    from prospector.web import http
+
+    connects = 0
+    original = http.GuardedBackend.connect_tcp
+
+    async def counted(self: http.GuardedBackend, *args: Any, **kwargs: Any) -> Any:
+        nonlocal connects
+        connects += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(http.GuardedBackend, "connect_tcp", counted)
+    for n in range(4):
+        local.routes[f"/p{n}"] = fixed(200, page(f"Page {n}"))
+    hosts = [f"h{i}.test" for i in range(24)]
+    conf = load_settings(
+        None,
+        env={},
+        overrides={
+            "database": str(tmp_path / "p.db"),
+            "network": {"resolve": {"*.test": f"127.0.0.1:{local.port}"}},
+            "fetch": {"global_concurrency": 4, "min_host_gap_s": 0.0, "respect_robots": False},
+        },
+    )
+    urls = [f"http://{host}/p{n}" for n in range(4) for host in hosts]  # hosts interleaved
+    results = check(conf, *urls)
+    assert all(r.status == "ok" for r in results)
+    assert len(local.hits) >= len(urls)
+    assert connects <= 2 * len(hosts)  # at most per_host_concurrency each, not one per request
+
+
 def test_each_unique_url_is_checked_once_per_run(local: LocalServer, tmp_path: Path) -> None:
     local.routes["/article"] = fixed(200, page("Article"))
     urls = [

@@ -93,22 +93,22 @@ class Fetched:
 
 
 class _HostGate:
-    """At most ``limit`` requests in flight to a host, starts at least ``gap`` seconds apart."""
+    """At most ``limit`` requests in flight to a host, starts at least ``gap`` seconds apart.
+
+    A request holds one of the host's slots while it waits for its turn and while it runs;
+    only one request of a host at a time waits for the host's next start (and then for a
+    global slot), so the gap is measured between actual starts.
+    """
 
     def __init__(self, limit: int, gap: float) -> None:
         self.slots = asyncio.Semaphore(limit)
+        self.turn = asyncio.Lock()
         self.gap = gap
         self.next_start = 0.0
-        self.lock = asyncio.Lock()
         self.blocked_until = 0.0
 
-    async def wait_turn(self) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_start, self.blocked_until)
-            self.next_start = start + self.gap
-        if start > now:
-            await asyncio.sleep(start - now)
+    def wait_s(self) -> float:
+        return max(self.next_start, self.blocked_until) - time.monotonic()
 
 
 class Fetcher:
@@ -280,9 +280,8 @@ class Fetcher:
         assert self.client is not None, "use 'async with Fetcher(...)'"
         gate = self._gate(url)
         started = time.monotonic()
-        async with self._global, gate.slots:
-            await gate.wait_turn()
-            self.requests += 1
+        async with gate.slots:
+            await self._start_turn(gate)
             try:
                 async with asyncio.timeout(self.conf.timeout_s):
                     return await self._exchange(url, method, body, max_bytes, started)
@@ -307,6 +306,26 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 kind, detail = classify_http_error(exc)
                 return Fetched(url, url, error=kind, detail=detail, method=method)
+            finally:
+                self._global.release()
+
+    async def _start_turn(self, gate: _HostGate) -> None:
+        """Wait for the host's next start, then for a global slot (held on return).
+
+        Global slots are taken only by requests ready to go, never by requests sleeping out a
+        host's gap: otherwise requests to busy hosts pile up on the global slots while other
+        hosts sit idle.
+        """
+        async with gate.turn:
+            while True:
+                while (delay := gate.wait_s()) > 0:
+                    await asyncio.sleep(delay)
+                await self._global.acquire()
+                if gate.wait_s() <= 0:  # no Retry-After arrived while we queued
+                    break
+                self._global.release()
+            gate.next_start = time.monotonic() + gate.gap
+            self.requests += 1
 
     async def _exchange(
         self, url: str, method: str, body: BodyMode, max_bytes: int | None, started: float
