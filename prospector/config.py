@@ -24,7 +24,7 @@ from prospector.errors import ConfigError
 from prospector.validation import Strict, read_toml, validate
 
 ENV_PREFIX = "PROSPECTOR_"
-ENV_RESERVED = {"PROSPECTOR_CONFIG", "PROSPECTOR_DEBUG"}
+ENV_RESERVED = {"PROSPECTOR_CONFIG", "PROSPECTOR_DEBUG", "PROSPECTOR_USER"}
 DEFAULT_FILE = Path("prospector.toml")
 DEFAULT_USER_AGENT = (
     "ProspectorBot/0.1 (+https://github.com/prospector-seo/prospector; outreach research)"
@@ -154,6 +154,7 @@ class MailServer(Strict):
 class SmtpSettings(MailServer):
     port: int = Field(587, gt=0, lt=65536)
     security: Literal["starttls", "tls", "none"] = "starttls"
+    max_per_day: int = Field(50, ge=0)
 
 
 class ImapSettings(MailServer):
@@ -161,6 +162,122 @@ class ImapSettings(MailServer):
     security: Literal["starttls", "tls", "none"] = "tls"
     mailbox: str = "INBOX"
     sent_mailbox: str = ""
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _email(value: str, key: str) -> str:
+    value = value.strip()
+    if value and not _EMAIL.match(value):
+        raise ValueError(f"{key} '{value}' is not an email address")
+    return value
+
+
+class SenderSettings(Strict):
+    """Who the pitches come from: the identity, the postal address the law asks for, and
+    how a recipient unsubscribes."""
+
+    name: str = ""
+    email: str = ""
+    reply_to: str = ""
+    organisation: str = ""
+    postal_address: str = ""
+    website: str = ""
+    timezone: str = "UTC"
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+
+    @field_validator("email", "reply_to", "unsubscribe_mailto")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return _email(value, "address")
+
+    @field_validator("name", "organisation")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("must be one line without control characters")
+        return value.strip()
+
+    @field_validator("postal_address")
+    @classmethod
+    def _postal(cls, value: str) -> str:
+        if any((ord(ch) < 32 and ch != "\n") or ord(ch) == 127 for ch in value):
+            raise ValueError("must not contain control characters (newlines are fine)")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _unsubscribe(cls, value: str) -> str:
+        if not value:
+            return value
+        if not value.startswith("https://") or "{token}" not in value:
+            raise ValueError(
+                "must be an https:// URL containing {token} "
+                "(one-click unsubscribe needs HTTPS, RFC 8058)"
+            )
+        return value
+
+    def missing_for_sending(self) -> list[str]:
+        """The keys a pitch cannot go out without."""
+        return [
+            f"sender.{key}"
+            for key in ("name", "email", "postal_address")
+            if not getattr(self, key).strip()
+        ]
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+    @property
+    def unsubscribe_address(self) -> str:
+        return self.unsubscribe_mailto or self.email
+
+
+class SendingSettings(Strict):
+    """When and how fast pitches go out."""
+
+    window: str = "09:00-17:00"
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    max_per_day: int = Field(100, ge=0)
+    min_gap_s: float = Field(90.0, ge=0)
+    jitter_s: float = Field(60.0, ge=0)
+    followups_need_approval: bool = False
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_after_minutes: float = Field(30.0, ge=0)
+    reconcile_after_minutes: float = Field(15.0, ge=0)
+    copy_to_self: bool = False
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        start, sep, end = value.replace(" ", "").partition("-")
+        if not sep or not _CLOCK.match(start) or not _CLOCK.match(end) or start == end:
+            raise ValueError(f"'{value}' is not a window like \"09:00-17:00\"")
+        return f"{start}-{end}"
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("at least one day")
+        return value
 
 
 SearchProviderName = Literal["none", "searxng", "brave"]
@@ -346,6 +463,8 @@ class Settings(Strict):
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
+    sender: SenderSettings = Field(default_factory=SenderSettings)
+    sending: SendingSettings = Field(default_factory=SendingSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
     wayback: WaybackSettings = Field(default_factory=WaybackSettings)

@@ -17,9 +17,10 @@ from typing import Literal
 from prospector.campaigns import load_all
 from prospector.config import ImapSettings, Settings, SmtpSettings
 from prospector.errors import ProspectorError
+from prospector.inbox.imap import connect as imap_connect
+from prospector.outreach.smtp import connect as smtp_connect
 from prospector.store import SCHEMA_VERSION, open_db
 from prospector.web.browser import open_browser
-from prospector.web.http import ssl_context
 from prospector.web.netguard import Resolver
 
 Status = Literal["ok", "fail", "skip"]
@@ -130,21 +131,10 @@ class _ProbeHandler(BaseHTTPRequestHandler):
 def check_smtp(conf: SmtpSettings, settings: Settings) -> Check:
     if not conf.configured:
         return Check("smtp", "skip", "not configured (smtp.host is empty)")
-    context = ssl_context(settings.network.ca_bundle)
-    client: smtplib.SMTP
-    if conf.security == "tls":
-        client = smtplib.SMTP_SSL(conf.host, conf.port, timeout=conf.timeout_s, context=context)
-    else:
-        client = smtplib.SMTP(conf.host, conf.port, timeout=conf.timeout_s)
-    with client:
+    with contextlib.closing(smtp_connect(conf, settings.network.ca_bundle)) as client:
         code, _ = client.ehlo()
-        if conf.security == "starttls":
-            client.starttls(context=context)
-            client.ehlo()
         detail = f"{conf.host}:{conf.port} ({conf.security}) answered EHLO {code}"
-        password = conf.password()
-        if conf.username and password is not None:
-            client.login(conf.username, password)
+        if conf.username and conf.password_env:
             detail += f", logged in as {conf.username}"
         client.noop()
     return Check("smtp", "ok", detail)
@@ -153,21 +143,10 @@ def check_smtp(conf: SmtpSettings, settings: Settings) -> Check:
 def check_imap(conf: ImapSettings, settings: Settings) -> Check:
     if not conf.configured:
         return Check("imap", "skip", "not configured (imap.host is empty)")
-    context = ssl_context(settings.network.ca_bundle)
-    client: imaplib.IMAP4
-    if conf.security == "tls":
-        client = imaplib.IMAP4_SSL(
-            conf.host, conf.port, ssl_context=context, timeout=conf.timeout_s
-        )
-    else:
-        client = imaplib.IMAP4(conf.host, conf.port, timeout=conf.timeout_s)
-        if conf.security == "starttls":
-            client.starttls(ssl_context=context)
+    client = imap_connect(conf, settings.network.ca_bundle)
     try:
         detail = f"{conf.host}:{conf.port} ({conf.security}) greeted"
-        password = conf.password()
-        if conf.username and password is not None:
-            client.login(conf.username, password)
+        if conf.username and conf.password_env:
             status, _ = client.select(conf.mailbox, readonly=True)
             if status != "OK":
                 return Check("imap", "fail", f"{detail}; mailbox {conf.mailbox!r} not found")

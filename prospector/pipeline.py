@@ -13,6 +13,7 @@ from prospector.campaigns import load_all, load_named
 from prospector.config import Settings
 from prospector.discover.runner import DiscoverySummary, discover
 from prospector.errors import UserError
+from prospector.outreach.drafts import draft_campaign
 from prospector.qualify.stage import qualify
 from prospector.store import open_db
 from prospector.web.browser import LazyBrowser
@@ -91,6 +92,7 @@ async def prospect_async(
             async with Fetcher(settings) as fetcher:
                 scored = await qualify(settings, campaign, store, fetcher, summary.run_id, report)
             summary.qualified, summary.spam_rejected = scored.qualified, scored.rejected
+            summary.drafts = draft_campaign(settings, campaign, store, summary.run_id).as_dict()
             summaries.append(summary)
     return summaries
 
@@ -148,10 +150,14 @@ def prospect_details(settings: Settings, prospect_id: int) -> dict[str, Any]:
         if row is None:
             raise UserError(f"no prospect #{prospect_id}")
         page = store.page_row(row["page_id"]) if row.get("page_id") else None
+        thread = store.thread(prospect_id)
         return {
             "prospect": row,
             "page": page,
             "contacts": store.contacts_of(prospect_id),
-            "draft": None,
+            "draft": next(
+                (m for m in thread if m["state"] in ("draft", "approved")), None
+            ),
+            "messages": thread,
             "history": store.events("prospect", str(prospect_id)),
         }

@@ -16,7 +16,17 @@ from typing import Annotated
 import typer
 
 from prospector import __version__
-from prospector.cli import check, demo, imports, inspect, planned, prospecting, review, setup
+from prospector.cli import (
+    check,
+    demo,
+    imports,
+    inspect,
+    outreach,
+    planned,
+    prospecting,
+    review,
+    setup,
+)
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
 
@@ -70,6 +80,7 @@ demo.register(app)
 check.register(app)
 prospecting.register(app)
 review.register(app)
+outreach.register(app)
 inspect.register(app)
 imports.register(app)
 planned.register(app)

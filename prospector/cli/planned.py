@@ -9,12 +9,7 @@ import typer
 from prospector.errors import NotAvailableError
 
 PLANNED: list[tuple[str, str, str]] = [
-    ("approve", "Review", "Approve drafted pitches for sending."),
-    ("reject", "Review", "Reject prospects, with a reason."),
-    ("edit", "Review", "Edit a draft in $EDITOR; re-validated on save."),
-    ("send", "Outreach", "Send approved pitches and due follow-ups over SMTP (or --dry-run)."),
     ("replies", "Outreach", "Poll IMAP for replies, bounces and auto-replies; stop follow-ups."),
-    ("suppress", "Outreach", "Add to or list the global do-not-contact list."),
     ("verify", "Monitoring", "Check earned links and syndicated copies; alert on lost links."),
     ("report", "Monitoring", "The daily report: funnel, rates, link velocity (HTML/MD/CSV/JSON)."),
     ("agent", "Monitoring", "Run the scheduled jobs (APScheduler)."),

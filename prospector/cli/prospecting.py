@@ -67,9 +67,20 @@ def run(
                 f"  {s.dead_pending} dead links await a second check "
                 "(broken-link rule: dead on two checks hours apart)"
             )
+        drafts = s.drafts or {}
+        if drafts.get("not_configured"):
+            console.print(f"  no drafts: {escape(drafts['not_configured'])}")
+        elif drafts:
+            console.print(
+                f"  drafted {drafts['drafted']} pitch(es) for review; "
+                f"{drafts['no_contact']} qualified without an email contact"
+                + (f", {drafts['suppressed']} suppressed" if drafts["suppressed"] else "")
+            )
+            for problem in drafts.get("refused", []):
+                console.print(f"  [red]draft refused:[/] {escape(problem)}")
         for note in s.notes:
             console.print(f"  {escape(note)}")
-    console.print("next: prospector prospects   (then: prospector show ID)")
+    console.print("next: prospector prospects   (then: prospector show ID, prospector approve ID)")
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
@@ -89,6 +100,7 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
         "notes": summary.notes,
         "qualified": summary.qualified,
         "spam_rejected": summary.spam_rejected,
+        "drafts": summary.drafts,
         "elapsed_s": summary.elapsed_s,
     }
 

@@ -130,7 +130,28 @@ def show(
             f" ({contact.get('kind') or 'form'}, confidence "
             f"{contact.get('confidence') or 0:.2f}, {escape(contact.get('source') or '')})"
         )
-    console.print(f"  draft: {'none yet' if not details.get('draft') else details['draft']}")
+    draft = details.get("draft")
+    if draft is None:
+        console.print(
+            "  draft: none" + (" (no email contact yet)" if p["state"] == "qualified" else "")
+        )
+    else:
+        console.print(
+            f"  [bold]draft[/] (step {draft['step']}, {draft['state']}"
+            + (", edited" if draft.get("edited") else "")
+            + f") to {escape(draft['to_name'] or '')} <{escape(draft['to_email'])}>"
+        )
+        console.print(f"  Subject: {escape(draft['subject'])}")
+        for line in (draft["body_text"] or "").splitlines():
+            console.print(f"  | {escape(line)}", highlight=False)
+    for message in details.get("messages", []):
+        if message is draft:
+            continue
+        when = message.get("sent_at") or message.get("sending_at") or message.get("created_at")
+        console.print(
+            f"  message #{message['id']} step {message['step']}: {message['state']} {when or ''}"
+            + (f" ({escape(message['error'])})" if message.get("error") else "")
+        )
     for event in details["history"]:
         console.print(f"  {event['at']} {event['kind']} by {event['actor']}")
 

@@ -65,6 +65,7 @@ class DiscoverySummary:
     elapsed_s: float = 0.0
     qualified: int = 0
     spam_rejected: int = 0
+    drafts: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {

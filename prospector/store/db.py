@@ -13,6 +13,7 @@ from prospector.store.authority import AuthorityStore
 from prospector.store.contacts import ContactsStore
 from prospector.store.discovery import DiscoveryStore
 from prospector.store.imports import ImportsStore
+from prospector.store.messages import MessagesStore
 from prospector.store.migrations import MIGRATIONS
 from prospector.store.pages import PagesStore
 from prospector.store.prospects import ProspectsStore
@@ -51,6 +52,7 @@ def open_db(path: Path | str) -> Store:
 class Store(
     PagesStore,
     DiscoveryStore,
+    MessagesStore,
     ProspectsStore,
     SuppressionStore,
     SearchStore,

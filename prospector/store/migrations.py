@@ -251,4 +251,54 @@ def m004_qualify(db: Database) -> None:
     prospects.add_column("qualified_at", str)
 
 
-MIGRATIONS: list[Migration] = [m001_core, m002_discovery, m003_suppression, m004_qualify]
+def m005_outreach(db: Database) -> None:
+    """Outreach: every pitch and follow-up as a message with its state and Message-ID."""
+    db.table("messages").create(
+        {
+            "id": int,
+            "prospect_id": int,
+            "campaign": str,
+            "step": int,  # 0 = the pitch, 1.. = follow-ups
+            "template": str,
+            "to_email": str,
+            "to_name": str,
+            "subject": str,
+            "body_text": str,
+            "body_html": str,
+            # draft | approved | sending | sent | needs_review | failed | cancelled | rejected
+            "state": str,
+            "message_id": str,
+            "in_reply_to": str,
+            "refs": str,  # space-separated Message-IDs of the thread so far
+            "unsubscribe_token": str,
+            "mailbox": str,
+            "date_header": str,
+            "edited": int,
+            "approved_by": str,
+            "approved_at": str,
+            "sending_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"prospect_id", "campaign", "step", "state", "created_at"},
+        defaults={"attempts": 0, "edited": 0},
+        foreign_keys=[("prospect_id", "prospects", "id")],
+    )
+    db.table("messages").create_index(["prospect_id", "step"], unique=True)
+    db.table("messages").create_index(["state"])
+    db.table("messages").create_index(["message_id"], unique=True)
+    db.table("messages").create_index(["unsubscribe_token"])
+
+
+MIGRATIONS: list[Migration] = [
+    m001_core,
+    m002_discovery,
+    m003_suppression,
+    m004_qualify,
+    m005_outreach,
+]

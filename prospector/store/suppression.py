@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from prospector.models import utcnow
 from prospector.store.base import StoreBase
 
@@ -39,3 +42,31 @@ class SuppressionStore(StoreBase):
     def suppressed_domains(self) -> set[str]:
         rows = self.db.execute("SELECT value FROM suppression WHERE kind = 'domain'")
         return {str(row[0]) for row in rows.fetchall()}
+
+    def suppression_reason(self, email: str, domains: Sequence[str] = ()) -> str | None:
+        """Why ``email`` (or any of ``domains``, or the address's own domain) must not be
+        written to; None when it may."""
+        email = email.strip().lower()
+        candidates = {email.rpartition("@")[2], *(d.lower() for d in domains if d)}
+        row = self.db.execute(
+            "SELECT kind, value, reason FROM suppression WHERE (kind = 'email' AND value = ?) "
+            f"OR (kind = 'domain' AND value IN ({', '.join('?' for _ in candidates)})) LIMIT 1",
+            [email, *candidates],
+        ).fetchone()
+        if row is None:
+            return None
+        return f"{row[0]} {row[1]} is suppressed ({row[2] or 'do not contact'})"
+
+    def suppression_list(self) -> list[dict[str, Any]]:
+        rows = self.db.table("suppression").rows_where(order_by="kind, value")
+        return [dict(row) for row in rows]
+
+    def unsuppress(self, kind: str, value: str, *, actor: str) -> bool:
+        with self.transaction():
+            cursor = self.db.execute(
+                "DELETE FROM suppression WHERE kind = ? AND value = ?", [kind, value.lower()]
+            )
+            removed = cursor.rowcount > 0
+            if removed:
+                self._event("suppression", f"{kind}:{value.lower()}", "removed", actor, {}, None)
+        return removed

@@ -1,0 +1,1 @@
+"""Outreach: pitch templates, drafting, the approval loop, sending and follow-ups."""
