@@ -182,7 +182,8 @@ class Campaign(Strict):
 
 
 def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
-    """Load and validate one campaign file; templates it names must exist."""
+    """Load and validate one campaign file; templates it names must exist and render against
+    sample values (a TemplateError names the template file and line)."""
     data = read_toml(path, CampaignError)
     text = path.read_text(encoding="utf-8")
     campaign = validate(
@@ -199,6 +200,12 @@ def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
             raise CampaignError(
                 f"{path}: templates: not found in {templates_dir}: {', '.join(missing)}"
             )
+        from prospector.outreach.templates import check_template  # no import cycle
+
+        for kind in campaign.opportunity_types:
+            check_template(templates_dir / getattr(campaign.templates, kind), kind)
+        for followup in campaign.followups:
+            check_template(templates_dir / followup.template, "followup")
     return campaign.model_copy(update={"path": path.resolve()})
 
 

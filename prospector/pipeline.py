@@ -155,9 +155,7 @@ def prospect_details(settings: Settings, prospect_id: int) -> dict[str, Any]:
             "prospect": row,
             "page": page,
             "contacts": store.contacts_of(prospect_id),
-            "draft": next(
-                (m for m in thread if m["state"] in ("draft", "approved")), None
-            ),
+            "draft": next((m for m in thread if m["state"] in ("draft", "approved")), None),
             "messages": thread,
             "history": store.events("prospect", str(prospect_id)),
         }

@@ -55,7 +55,7 @@ def with_footer(draft: Draft, sender: SenderSettings, token: str) -> Draft:
     if first_line and first_line not in text:
         who = ", ".join(part for part in (sender.name, sender.organisation) if part)
         lines += [who, address]
-    if (links["url"] or sender.email) not in text:
+    if not any(link and link in text for link in (links["url"], links["mailto"], sender.email)):
         lines.append(f"To stop hearing from me: {unsubscribe}")
     if lines:
         text = text.rstrip("\n") + "\n\n--\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,522 @@
+"""Pitch templates: the file format, sandboxed Jinja rendering, leftover-placeholder checks and
+the plain draft format that ``prospector edit`` uses. Every error names the file and its line.
+
+A template file is ``Subject: ...``, a blank line, the plain-text body and, optionally, a line
+``--- html ---`` followed by an HTML body (autoescaped). See ``templates/README.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
+
+from prospector.errors import TemplateError
+
+HTML_MARKER = "--- html ---"
+ROLES = ("broken_link", "resource_page", "guest_post", "followup")
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    text: str
+    html: str | None = None
+
+
+VARIABLES: dict[str, str] = {
+    "prospect": "the prospect: id, type, url, domain, score, campaign",
+    "page": "the prospect's page: url, title, host, site_name, author (all but url/host may be '')",
+    "contact": "who we write to: email, name, first_name (name/first_name may be '')",
+    "dead_link": "broken-link prospects: the dead link (url, anchor, status); otherwise None",
+    "dead_links": "every dead link found on the page (list of dead_link); [] unless broken_link",
+    "wayback": "the dead link's archived snapshot (url, title, timestamp) or None",
+    "replacement": "our page we offer (url, title, summary)",
+    "campaign": "the campaign: name, description, keywords (a list, at least one)",
+    "sender": "us: name, email, organisation, postal_address, website",
+    "unsubscribe": "url (may be '') and mailto (a mailto: URL, may be ''): url or mailto",
+    "original": "follow-ups: the thread's first pitch (subject, message_id, sent_at), else None",
+    "followup": "follow-ups: step (1-based) and after_days; otherwise None",
+}
+FIELDS: dict[str, tuple[str, ...]] = {
+    "prospect": ("id", "type", "url", "domain", "score", "campaign"),
+    "page": ("url", "title", "host", "site_name", "author"),
+    "contact": ("email", "name", "first_name"),
+    "dead_link": ("url", "anchor", "status"),
+    "wayback": ("url", "title", "timestamp"),
+    "replacement": ("url", "title", "summary"),
+    "campaign": ("name", "description", "keywords"),
+    "sender": ("name", "email", "organisation", "postal_address", "website"),
+    "unsubscribe": ("url", "mailto"),
+    "original": ("subject", "message_id", "sent_at"),
+    "followup": ("step", "after_days"),
+}
+
+# --- leftover placeholders ---------------------------------------------------------------------
+
+_PLACEHOLDERS = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Jinja / mustache left in the text
+    r"|\{\s*[A-Za-z_][\w.-]*\s*\}"  # {first_name}
+    r"|(?P<pct>%[A-Za-z][A-Za-z_]{2,}%)"  # %FIRSTNAME%
+    r"|<<[^<>\n]{1,60}>>"
+    r"|\b(?:TODO|TBD|FIXME)\b"
+    r"|(?i:\blorem\s+ipsum\b)"
+    r"|(?P<br>\[(?P<inner>[^\[\]\n]{1,80})\])(?!\()"  # [First Name], not a markdown link
+)
+_URL = re.compile(r"\b(?:https?|mailto):\S+")
+_KEYWORDS = frozenset(
+    ("name", "first", "last", "company", "site", "website", "url", "link", "topic", "title",
+     "insert", "your", "recipient", "contact", "date", "keyword", "anchor")
+)  # fmt: skip
+_PREFIXES = _KEYWORDS | {"full", "user", "page", "blog"}
+
+
+def _placeholder_word(word: str) -> bool:
+    word = word.removesuffix("'s")
+    if word in _KEYWORDS or (word.endswith("s") and word[:-1] in _KEYWORDS):
+        return True
+    return any(word[:i] in _PREFIXES and word[i:] in _KEYWORDS for i in range(2, len(word) - 1))
+
+
+def _bracket_is_placeholder(inner: str) -> bool:
+    inner = inner.strip()
+    if inner.lower().startswith("insert"):
+        return True
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", inner).lower().replace("_", " ").split()
+    words = [w.strip('.,:;!?()"-') for w in words]
+    return 1 <= len(words) <= 4 and any(_placeholder_word(w) for w in words)
+
+
+def find_placeholders(text: str) -> list[tuple[int, str]]:
+    """Leftover placeholders in a rendered draft or edited text: (1-based line, token)."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        urls = [m.span() for m in _URL.finditer(line)]
+        for match in _PLACEHOLDERS.finditer(line):
+            if match.group("br") and not _bracket_is_placeholder(match.group("inner")):
+                continue
+            if match.group("pct") and any(a <= match.start() < b for a, b in urls):
+                continue
+            found.append((number, match.group(0)))
+    return found
+
+
+# --- the file format ---------------------------------------------------------------------------
+
+_SUBJECT = re.compile(r"^subject:[ \t]*", re.I)
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:")
+
+
+@dataclass(frozen=True)
+class _Section:
+    first: int  # 1-based line in the file of the section's first line
+    source: str
+
+
+def _sections(text: str, where: str) -> tuple[_Section, _Section, _Section | None]:
+    """Split the file format into subject, text body and optional HTML body."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise TemplateError(f"{where}:1: empty; the first line must be 'Subject: ...'")
+    subject = _SUBJECT.match(lines[start])
+    if subject is None:
+        header = _HEADER.match(lines[start])
+        what = f", not a '{header.group(1)}:' header" if header else ""
+        raise TemplateError(f"{where}:{start + 1}: the first line must be 'Subject: ...'{what}")
+    after = start + 1
+    if after < len(lines) and lines[after].strip():
+        header = _HEADER.match(lines[after])
+        if lines[after][0] in " \t":
+            what = "the subject must be one line"
+        elif header:
+            what = f"only the Subject header may be set; '{header.group(1)}:' is not allowed"
+        else:
+            what = "a blank line must separate the subject from the body"
+        raise TemplateError(f"{where}:{after + 1}: {what}")
+    markers = [i for i in range(after + 1, len(lines)) if lines[i].rstrip() == HTML_MARKER]
+    if len(markers) > 1:
+        raise TemplateError(f"{where}:{markers[1] + 1}: only one '{HTML_MARKER}' line is allowed")
+    end = markers[0] if markers else len(lines)
+    body = _Section(after + 2, "\n".join(lines[after + 1 : end]))
+    if not body.source.strip():
+        raise TemplateError(f"{where}:{min(after + 2, len(lines))}: the body is empty")
+    html = None
+    if markers:
+        html = _Section(end + 2, "\n".join(lines[end + 1 :]))
+        if not html.source.strip():
+            raise TemplateError(f"{where}:{end + 1}: the html part is empty")
+    return _Section(start + 1, lines[start][subject.end() :].strip()), body, html
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", value).strip()
+
+
+def _trim(value: str) -> str:
+    return re.sub(r"\A(?:[ \t]*\n)+", "", value).rstrip()
+
+
+def parse_draft(text: str, source: str) -> Draft:
+    """An edited draft (the template format without Jinja) -> Draft, or "source:line: ..."."""
+    subject, body, html = _sections(text, source)
+    if not subject.source:
+        raise TemplateError(f"{source}:{subject.first}: the subject is empty")
+    if _CONTROL.search(subject.source):
+        raise TemplateError(f"{source}:{subject.first}: the subject contains control characters")
+    for section in (subject, body, html):
+        if section is not None:
+            for line, token in find_placeholders(section.source):
+                raise TemplateError(
+                    f"{source}:{section.first + line - 1}: leftover placeholder '{token}'"
+                )
+    return Draft(subject.source, _trim(body.source), _trim(html.source) if html else None)
+
+
+def format_draft(draft: Draft) -> str:
+    """The editable text of a draft; ``parse_draft`` reads it back to the same Draft."""
+    out = f"Subject: {draft.subject}\n\n{draft.text}\n"
+    return out + (f"{HTML_MARKER}\n{draft.html}\n" if draft.html is not None else "")
+
+
+# --- compiling and rendering -------------------------------------------------------------------
+
+
+class _Undefined(StrictUndefined):
+    """StrictUndefined whose error remembers what was looked up, and on what."""
+
+    __slots__ = ()
+
+    def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+                 exc: type[Exception] = UndefinedError) -> None:  # fmt: skip
+        super().__init__(hint, obj, name, exc)  # type: ignore[arg-type]
+        if exc is UndefinedError:
+            self._undefined_exception = functools.partial(_Lookup, name=name, obj=obj)  # type: ignore[assignment]
+
+
+class _Lookup(UndefinedError):
+    def __init__(self, message: str, *, name: object, obj: object) -> None:
+        super().__init__(message)
+        self.name, self.obj = name, obj
+
+
+class _PrintedNone(Exception):
+    pass
+
+
+def _no_none(value: Any) -> Any:
+    if value is None:
+        raise _PrintedNone
+    return value
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=_Undefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=False, finalize=_no_none,
+    )  # fmt: skip
+    env.globals.pop("lipsum", None)  # it would only produce a leftover placeholder
+    return env
+
+
+@dataclass(frozen=True)
+class _Part:
+    name: str  # subject, text or html
+    first: int  # file line of the part's line 1
+    ast: nodes.Template
+    template: Template
+    filename: str  # what Jinja's rewritten traceback frames carry
+
+    def line(self, line: int) -> int:
+        return self.first + max(line, 1) - 1
+
+
+def _did_you_mean(name: str, known: list[str], prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+
+
+def _compile(env: ImmutableSandboxedEnvironment, name: str, section: _Section, path: Path) -> _Part:
+    filename = f"{path}#{name}"
+    try:
+        ast = env.parse(section.source, filename=filename)
+        code = env.compile(section.source, filename=filename)
+    except TemplateSyntaxError as exc:
+        line = section.first + (exc.lineno or 1) - 1
+        raise TemplateError(f"{path}:{line}: syntax error: {_one_line(exc.message or '')}") from exc
+    template = env.template_class.from_code(env, code, env.make_globals(None))
+    part = _Part(name, section.first, ast, template, filename)
+    unknown = meta.find_undeclared_variables(ast) - set(VARIABLES) - set(env.globals)
+    if unknown:
+        line, first = min((n.lineno, n.name) for n in ast.find_all(nodes.Name) if n.name in unknown)
+        raise TemplateError(
+            f"{path}:{part.line(line)}: unknown variable '{first}'"
+            f"{_did_you_mean(first, list(VARIABLES))} (known: {', '.join(VARIABLES)})"
+        )
+    return part
+
+
+_NOPE = object()
+_LOOKUPS = (nodes.Getattr, nodes.Getitem)
+
+
+def _key(node: nodes.Node) -> Any:
+    """The attribute or constant item a lookup node asks for, else _NOPE."""
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return node.arg.value
+    return _NOPE
+
+
+def _dotted(node: nodes.Node) -> str | None:
+    """``page.title`` for a plain lookup chain, None for anything more complex."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    if not isinstance(node, _LOOKUPS) or (key := _key(node)) is _NOPE:
+        return None
+    base = _dotted(node.node)
+    if base is None:
+        return None
+    return f"{base}.{key}" if isinstance(key, str) and key.isidentifier() else f"{base}[{key!r}]"
+
+
+def _resolve(node: nodes.Node, context: Mapping[str, Any]) -> Any:
+    """The value a plain lookup chain has in ``context``, else _NOPE."""
+    if isinstance(node, nodes.Name):
+        return context.get(node.name, _NOPE)
+    if not isinstance(node, _LOOKUPS) or (key := _key(node)) is _NOPE:
+        return _NOPE
+    obj = _resolve(node.node, context)
+    if isinstance(obj, Mapping):
+        return obj.get(key, _NOPE)
+    if isinstance(obj, (list, tuple)) and isinstance(key, int) and -len(obj) <= key < len(obj):
+        return obj[key]
+    return _NOPE
+
+
+def _lookups(part: _Part, key: object, line: int) -> list[nodes.Getattr | nodes.Getitem]:
+    """Plain lookup chains ending in ``key``, those on ``line`` (of the part) first."""
+    found = [
+        n for n in part.ast.find_all(_LOOKUPS)
+        if isinstance(n, _LOOKUPS) and _key(n) == key and _dotted(n)
+    ]  # fmt: skip
+    return sorted(found, key=lambda n: (n.lineno != line, n.lineno))
+
+
+def _undefined(part: _Part, exc: _Lookup, line: int, context: Mapping[str, Any]) -> str:
+    if exc.obj is missing:
+        return f"undefined variable '{exc.name}'{_did_you_mean(str(exc.name), list(VARIABLES))}"
+    candidates = _lookups(part, exc.name, line)
+    matching = [n for n in candidates if _resolve(n.node, context) is exc.obj] or candidates
+    if not matching:
+        return f"undefined: {exc}"
+    expr, base = _dotted(matching[0]), _dotted(matching[0].node)
+    if exc.obj is None:
+        return (
+            f"undefined variable '{expr}' ({base} is None here; test it first: {{% if {base} %}})"
+        )
+    known = [str(k) for k in exc.obj] if isinstance(exc.obj, Mapping) else []
+    return f"undefined variable '{expr}'{_did_you_mean(str(exc.name), known, f'{base}.')}"
+
+
+def _printed_none(part: _Part, line: int, context: Mapping[str, Any]) -> str:
+    for output in part.ast.find_all(nodes.Output):
+        for child in output.nodes:
+            expr = _dotted(child)
+            if child.lineno == line and expr and _resolve(child, context) is None:
+                return f"'{expr}' is None here; test it first: {{% if {expr} %}}"
+    return "a value printed here is None; test it first with {% if ... %}"
+
+
+def _strings(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """(dotted path, text) of every string in a context value."""
+    if isinstance(value, str):
+        yield prefix, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(item, f"{prefix}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{prefix}[{index}]")
+
+
+class PitchTemplate:
+    """A loaded, compiled template file."""
+
+    def __init__(self, path: Path, lines: list[str], parts: list[_Part]) -> None:
+        self.path = path
+        self._lines = lines
+        self._parts = parts
+
+    def render(self, context: Mapping[str, Any]) -> Draft:
+        """Render a draft, or raise TemplateError "path:line: ..."."""
+        absent = [name for name in VARIABLES if name not in context]
+        if absent:
+            raise ValueError(f"the render context lacks {', '.join(absent)}")
+        out = {part.name: _trim(self._render(part, context)) for part in self._parts}
+        out["subject"] = _one_line(out["subject"])
+        for part in self._parts:
+            if not out[part.name]:
+                what = "subject" if part.name == "subject" else f"{part.name} body"
+                raise TemplateError(
+                    f"{self.path}:{part.first}: the {what} is empty after rendering"
+                )
+        for part in self._parts:
+            for line, token in find_placeholders(out[part.name]):
+                raise TemplateError(self._leftover(part, line, token, context, out))
+        return Draft(out["subject"], out["text"], out.get("html"))
+
+    def _render(self, part: _Part, context: Mapping[str, Any]) -> str:
+        try:
+            return part.template.render(context)
+        except Exception as exc:
+            frames = traceback.walk_tb(exc.__traceback__)
+            lines = [n for f, n in frames if f.f_code.co_filename == part.filename]
+            line = lines[-1] if lines else 1
+            if isinstance(exc, _Lookup):
+                what = _undefined(part, exc, line, context)
+            elif isinstance(exc, SecurityError):
+                what = f"not allowed: {str(exc).rstrip('.')}"
+            elif isinstance(exc, _PrintedNone):
+                what = _printed_none(part, line, context)
+            else:
+                what = f"{type(exc).__name__}: {exc}"
+            raise TemplateError(f"{self.path}:{part.line(line)}: {_one_line(what)}") from exc
+
+    def _leftover(
+        self, part: _Part, line: int, token: str, context: Mapping[str, Any], out: dict[str, str]
+    ) -> str:
+        """Where a leftover comes from: the template's own text, else the line using the value
+        that holds it, else its line in the rendered draft (as format_draft lays it out)."""
+        what = f"leftover placeholder '{token}' in the draft"
+        own = [i for i in range(len(self._lines)) if token in self._lines[i]]
+        if own:
+            return f"{self.path}:{min(own, key=lambda i: (i + 1 < part.first, i)) + 1}: {what}"
+        for expr, value in (pair for name in VARIABLES for pair in _strings(context[name], name)):
+            if token in value:
+                last = re.split(r"[.\[]", expr)[-1].rstrip("]")
+                uses = _lookups(part, int(last) if last.isdigit() else last, 0)
+                uses = [n for n in uses if _dotted(n) == expr] or uses
+                if uses:
+                    return f"{self.path}:{part.line(uses[0].lineno)}: {what} (from {expr})"
+        offset = {"subject": 0, "text": 2, "html": 4 + out["text"].count("\n")}[part.name]
+        return f"{self.path}:{line + offset}: {what} (line {line + offset} of the rendered draft)"
+
+    def check_fields(self) -> None:
+        """Refuse lookups of fields no variable has (``page.titel``), in any branch."""
+        for part in self._parts:
+            stored = {n.name for n in part.ast.find_all(nodes.Name) if n.ctx != "load"}
+            for node in part.ast.find_all(_LOOKUPS):
+                base, key = getattr(node, "node", None), _key(node)
+                if not isinstance(base, nodes.Name) or base.name not in FIELDS:
+                    continue
+                if base.name in stored or not isinstance(key, str) or hasattr(dict, key):
+                    continue
+                if key not in FIELDS[base.name]:
+                    hint = _did_you_mean(key, list(FIELDS[base.name]), f"{base.name}.")
+                    raise TemplateError(
+                        f"{self.path}:{part.line(node.lineno)}: "
+                        f"undefined variable '{base.name}.{key}'{hint}"
+                    )
+
+
+def load_template(path: Path) -> PitchTemplate:
+    """Read and compile a template file; refuses bad format, syntax and unknown variables."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateError(f"{path}: not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{path}: cannot read: {_one_line(str(exc))}") from exc
+    subject, body, html = _sections(text, str(path))
+    plain = _environment(autoescape=False)
+    parts = [_compile(plain, "subject", subject, path), _compile(plain, "text", body, path)]
+    if html is not None:
+        parts.append(_compile(_environment(autoescape=True), "html", html, path))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return PitchTemplate(path, lines, parts)
+
+
+# --- samples and the campaign-load check -------------------------------------------------------
+
+
+def sample_context(role: str) -> dict[str, Any]:
+    """Realistic values for every variable, as drafting passes them for ``role``."""
+    if role not in ROLES:
+        raise ValueError(f"unknown template role '{role}' (known: {', '.join(ROLES)})")
+    broken = role in ("broken_link", "followup")
+    kind = "broken_link" if role == "followup" else role
+    page_url = "https://greenthumbgazette.example/resources/composting"
+    dead = {"url": "https://compostcentral.example/guides/bokashi", "anchor": "bokashi basics",
+            "status": 404}  # fmt: skip
+    other = {"url": "https://wormfarm.example/tips", "anchor": "worm farm tips", "status": 410}
+    return {
+        "prospect": {"id": 42, "type": kind, "url": page_url, "score": 0.82,
+                     "domain": "greenthumbgazette.example", "campaign": "spring-compost"},
+        "page": {"url": page_url, "title": "Composting resources for home gardeners",
+                 "host": "greenthumbgazette.example", "site_name": "Green Thumb Gazette",
+                 "author": "Maria Lopez"},
+        "contact": {"email": "maria@greenthumbgazette.example", "name": "Maria Lopez",
+                    "first_name": "Maria"},
+        "dead_link": dead if broken else None,
+        "dead_links": [dead, other] if broken else [],
+        "wayback": {"url": f"https://web.archive.org/web/20210304000000/{dead['url']}",
+                    "title": "Bokashi basics: fermenting kitchen scraps",
+                    "timestamp": "20210304000000"} if broken else None,
+        "replacement": {"url": "https://soilsmith.example/guides/hot-composting",
+                        "title": "Hot composting, step by step",
+                        "summary": "A field-tested guide to building a compost pile that "
+                                   "heats up and finishes in eight weeks."},
+        "campaign": {"name": "spring-compost", "description": "Links for our composting guides",
+                     "keywords": ["composting", "bokashi"]},
+        "sender": {"name": "Sam Carter", "email": "sam@soilsmith.example",
+                   "organisation": "Soilsmith", "website": "https://soilsmith.example/",
+                   "postal_address": "12 Orchard Lane, Bristol BS1 4DJ, United Kingdom"},
+        "unsubscribe": {"url": "https://soilsmith.example/unsubscribe?t=Qx81vTz",
+                        "mailto": "mailto:unsubscribe@soilsmith.example?subject=unsubscribe"},
+        "original": {"subject": "A broken link on Composting resources for home gardeners",
+                     "message_id": "<pr.1741080600.42@soilsmith.example>",
+                     "sent_at": "2025-03-04T09:30:00+00:00"} if role == "followup" else None,
+        "followup": {"step": 1, "after_days": 5} if role == "followup" else None,
+    }  # fmt: skip
+
+
+def _variants(role: str) -> list[dict[str, Any]]:
+    """The full sample and a sparse one: no contact name, no page title, no wayback, etc."""
+    full = sample_context(role)
+    sparse = sample_context("resource_page" if role == "followup" else role)
+    if role == "followup":
+        sparse.update(original=full["original"], followup={"step": 2, "after_days": 12})
+        sparse["prospect"]["type"] = "resource_page"
+    sparse["contact"].update(name="", first_name="")
+    sparse["page"].update(title="", site_name="", author="")
+    sparse["unsubscribe"]["url"] = ""
+    if sparse["dead_link"] is not None:
+        sparse["dead_link"] = {**sparse["dead_link"], "anchor": ""}
+        sparse["dead_links"] = [sparse["dead_link"]]
+        sparse["wayback"] = None
+    return [full, sparse]
+
+
+def check_template(path: Path, role: str) -> PitchTemplate:
+    """Load a template and render it against sample contexts for ``role``, so typos surface
+    when the campaign loads rather than when a draft is made."""
+    template = load_template(path)
+    template.check_fields()
+    for context in _variants(role):
+        template.render(context)
+    return template
