@@ -46,7 +46,7 @@ def init_workspace(directory: Path, *, force: bool = False) -> InitResult:
         result,
     )
     for template in sorted(bundled("templates").iterdir(), key=lambda t: t.name):
-        if template.name.endswith(".j2"):
+        if template.name.endswith((".j2", ".md")):
             _copy(template, directory / "templates" / template.name, force, result)
     settings = load_settings(config, env={})
     result.database = settings.database

@@ -5,8 +5,8 @@ refusals, drops, follow-ups and the dry run."""
 from __future__ import annotations
 
 import email
-import itertools
 import email.policy
+import itertools
 import sqlite3
 import stat
 import time
@@ -345,3 +345,14 @@ def test_sending_without_a_sender_identity_is_refused(tmp_path: Path) -> None:
     settings = outreach_settings(tmp_path, sender={"postal_address": ""})
     with pytest.raises(ConfigError, match=r"sender\.postal_address"):
         send(settings)
+
+
+def test_copy_to_self_rides_in_the_same_smtp_transaction(tmp_path: Path) -> None:
+    with SmtpSink() as sink:
+        settings = outreach_settings(tmp_path, sink.port, sending={"copy_to_self": True})
+        approved(settings, PROSPECTS[:1])
+        send(settings)
+    assert [m["to"] for m in sink.messages] == [
+        ["editor@gardenhaven.example", "outreach@soilsmith.example"]
+    ]
+    assert parsed(sink.messages[0]["data"])["To"] == "Grace Hopper <editor@gardenhaven.example>"

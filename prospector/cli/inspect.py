@@ -1,4 +1,4 @@
-"""``prospector inspect``: see a page, a robots.txt (and later an email) as Prospector does."""
+"""``prospector inspect``: see a page, a robots.txt or an email as Prospector does."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from prospector.campaigns import load_named
 from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.errors import UserError
+from prospector.inbox.classify import Classification, classify
+from prospector.inbox.message import MailParseError
 from prospector.inspection import inspect_page
 from prospector.web.robots import RobotsPolicy
 
 app = typer.Typer(
-    help="Inspect a page or a robots.txt as Prospector sees it.", no_args_is_help=True
+    help="Inspect a page, a robots.txt or an email as Prospector sees it.", no_args_is_help=True
 )
 
 
@@ -101,6 +103,55 @@ def page(
             escape(link["href"]),
         )
     console.print(table)
+
+
+@app.command("email")
+def email(
+    file: Annotated[Path, typer.Argument(help="A mail message (.eml, RFC 5322).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What an inbound mail is: bounce (hard or soft, failed recipients), auto-reply (return
+    date), complaint, unsubscribe, or a reply (its new text and intent), with the evidence."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        result = classify(data)
+    except MailParseError as exc:
+        raise UserError(f"{file}: {exc}") from None
+    if as_json:
+        print_json(result.as_dict())
+        return
+    _print_classification(result)
+
+
+def _print_classification(result: Classification) -> None:
+    kind = result.kind + (f" ({result.bounce_type})" if result.bounce_type else "")
+    if result.auto_reply_type:
+        kind += f" ({result.auto_reply_type.replace('_', ' ')})"
+    if result.intent:
+        kind += f", intent {result.intent}"
+    console.print(f"[bold]{escape(kind)}[/]  from {escape(result.sender or '(unknown)')}")
+    rows = [
+        ("subject", result.subject),
+        ("status", result.status_code or ""),
+        ("why", result.bounce_reason or ""),
+        ("failed", ", ".join(result.failed_recipients)),
+        ("back on", result.return_date.isoformat() if result.return_date else ""),
+        ("feedback", result.feedback_type or ""),
+        ("in reply to", result.in_reply_to or ""),
+    ]
+    for label, value in rows:
+        if value:
+            console.print(f"{label + ':':13}{escape(value)}")
+    if result.reply_text:
+        console.print("[bold]reply text[/]")
+        console.print(escape(result.reply_text))
+    if result.evidence:
+        console.print("[bold]evidence[/]")
+        for item in result.evidence:
+            console.print(f"  - {escape(item)}")
 
 
 def register(parent: typer.Typer) -> None:

@@ -14,9 +14,10 @@ from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.errors import UserError
 from prospector.outreach import suppression
+from prospector.outreach.outbox import SendSummary
 from prospector.outreach.reconcile import resolve as resolve_message
 from prospector.outreach.review import Outcome, approve, edit, reject
-from prospector.outreach.sender import SendSummary, send
+from prospector.outreach.sender import send
 from prospector.store import open_db
 
 

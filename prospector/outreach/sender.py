@@ -8,12 +8,9 @@ in between leaves it ``sending``, and the next run reconciles it instead of rese
 
 from __future__ import annotations
 
-import os
 import random
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,8 +21,9 @@ from prospector.errors import ConfigError
 from prospector.models import utcnow
 from prospector.outreach.compose import compose, envelope_sender, new_message_id
 from prospector.outreach.drafts import sender_missing
-from prospector.outreach.followups import FollowupSummary, queue_followups
-from prospector.outreach.reconcile import ReconcileSummary, reconcile
+from prospector.outreach.followups import queue_followups
+from prospector.outreach.outbox import SendSummary, ready_queue, write_eml
+from prospector.outreach.reconcile import reconcile
 from prospector.outreach.rules import Window, day_start, gap_s
 from prospector.outreach.smtp import Delivery, SmtpTransport
 from prospector.store import open_db
@@ -36,69 +34,6 @@ Clock = Callable[[], datetime]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class SendSummary:
-    dry_run: bool
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    written: list[dict[str, Any]] = field(default_factory=list)
-    refused: list[dict[str, Any]] = field(default_factory=list)
-    deferred: list[dict[str, Any]] = field(default_factory=list)
-    unknown: list[dict[str, Any]] = field(default_factory=list)
-    cancelled: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    stopped: str = ""
-    window: str = ""
-    next_window: str = ""
-    queued: int = 0
-    reconciled: ReconcileSummary = field(default_factory=ReconcileSummary)
-    followups: FollowupSummary = field(default_factory=FollowupSummary)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "sent": self.sent,
-            "written": self.written,
-            "refused": self.refused,
-            "deferred": self.deferred,
-            "unknown": self.unknown,
-            "cancelled": self.cancelled,
-            "skipped": self.skipped,
-            "stopped": self.stopped,
-            "window": self.window,
-            "next_window": self.next_window,
-            "queued": self.queued,
-            "reconciled": vars(self.reconciled),
-            "followups": vars(self.followups),
-        }
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "sent": len(self.sent),
-            "written": len(self.written),
-            "refused": len(self.refused),
-            "deferred": len(self.deferred),
-            "unknown": len(self.unknown),
-            "cancelled": len(self.cancelled),
-        }
-
-
-def _queue(store: Store, now: datetime, campaign: str | None) -> list[dict[str, Any]]:
-    """Approved messages ready to go: follow-ups first (they are time-bound), then the best
-    prospects."""
-    stamp = now.isoformat(timespec="seconds")
-    rows = [
-        m
-        for m in store.messages(["approved"], campaign)
-        if not m.get("next_attempt_at") or m["next_attempt_at"] <= stamp
-    ]
-    rows.sort(key=lambda m: (m["step"] == 0, -(m.get("prospect_score") or 0), m["id"]))
-    return rows
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._-]+", "_", text)[:80]
 
 
 class Sender:
@@ -207,7 +142,7 @@ class Sender:
             run_id=self.run_id,
         )
         self.summary.window = self.window.describe()
-        queue = _queue(self.store, now, self.campaign)
+        queue = ready_queue(self.store, now, self.campaign)
         self.summary.queued = len(queue)
         if not self.dry_run and not self.window.is_open(now):
             self.summary.next_window = self.window.next_open(now).isoformat(timespec="minutes")
@@ -291,14 +226,8 @@ class Sender:
         return False
 
     def _write_eml(self, message: dict[str, Any], header_id: str, date: datetime) -> None:
-        outbox = self.settings.outbox_dir
-        outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
         email = compose(message, self.settings.sender, message_id=header_id, date=date)
-        name = f"{message['id']:06d}-step{message['step']}-{_safe_name(message['to_email'])}.eml"
-        path = outbox / name
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(email.as_bytes())
+        path = write_eml(self.settings.outbox_dir, message, email.as_bytes())
         self.summary.written.append(
             {
                 "message": message["id"],

@@ -1,0 +1,1 @@
+"""Mail classification benchmark on shared/eval bounces and replies (see ``run.py``)."""
