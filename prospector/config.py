@@ -162,6 +162,9 @@ class ImapSettings(MailServer):
     security: Literal["starttls", "tls", "none"] = "tls"
     mailbox: str = "INBOX"
     sent_mailbox: str = ""
+    batch: int = Field(200, ge=1, le=5000)
+    auto_reply_pause_days: float = Field(3.0, ge=0)
+    soft_bounce_retry_hours: float = Field(24.0, ge=0)
 
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")

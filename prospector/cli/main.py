@@ -20,6 +20,7 @@ from prospector.cli import (
     check,
     demo,
     imports,
+    inbox,
     inspect,
     outreach,
     planned,
@@ -81,6 +82,7 @@ check.register(app)
 prospecting.register(app)
 review.register(app)
 outreach.register(app)
+inbox.register(app)
 inspect.register(app)
 imports.register(app)
 planned.register(app)

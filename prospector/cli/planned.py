@@ -9,7 +9,6 @@ import typer
 from prospector.errors import NotAvailableError
 
 PLANNED: list[tuple[str, str, str]] = [
-    ("replies", "Outreach", "Poll IMAP for replies, bounces and auto-replies; stop follow-ups."),
     ("verify", "Monitoring", "Check earned links and syndicated copies; alert on lost links."),
     ("report", "Monitoring", "The daily report: funnel, rates, link velocity (HTML/MD/CSV/JSON)."),
     ("agent", "Monitoring", "Run the scheduled jobs (APScheduler)."),

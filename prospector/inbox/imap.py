@@ -51,7 +51,7 @@ def session(conf: ImapSettings, ca_bundle: Path | None = None) -> Iterator[imapl
             client.logout()
 
 
-def _quote(mailbox: str) -> str:
+def quote_mailbox(mailbox: str) -> str:
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -62,7 +62,7 @@ def find_message_ids(
     wanted = [m for m in message_ids if _SAFE_ID.match(m)]
     found: set[str] = set()
     for mailbox in mailboxes:
-        status, _ = client.select(_quote(mailbox), readonly=True)
+        status, _ = client.select(quote_mailbox(mailbox), readonly=True)
         if status != "OK":
             raise NetworkError(f"IMAP: mailbox {mailbox!r} not found")
         for message_id in wanted:

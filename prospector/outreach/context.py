@@ -22,7 +22,7 @@ def first_name(name: str) -> str:
     return first if first.isalpha() and len(first) > 1 else ""
 
 
-def _replacement(prospect: dict[str, Any], campaign: Campaign) -> dict[str, str]:
+def replacement_for(prospect: dict[str, Any], campaign: Campaign) -> dict[str, str]:
     """Our page we offer: the dead link's matched target, else the closest target by
     relevance, else the campaign's first target."""
     url = ""
@@ -107,7 +107,7 @@ def pitch_context(
             {"url": d["url"], "anchor": d["anchor"], "status": d["status"]} for d in dead_links
         ],
         "wayback": _wayback(dead),
-        "replacement": _replacement(prospect, campaign),
+        "replacement": replacement_for(prospect, campaign),
         "campaign": {
             "name": campaign.name,
             "description": campaign.description,

@@ -62,6 +62,9 @@ def queue_followups(
         campaign = campaigns.get(prospect["campaign"])
         if campaign is None or not campaign.followups:
             continue
+        paused = (prospect.get("evidence") or {}).get("paused_until")
+        if paused and now < datetime.fromisoformat(paused):
+            continue  # an auto-reply said when they are back
         thread = store.thread(int(prospect["id"]))
         due = _due_step(campaign, thread, now)
         if due is None:

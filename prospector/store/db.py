@@ -16,7 +16,9 @@ from prospector.store.imports import ImportsStore
 from prospector.store.messages import MessagesStore
 from prospector.store.migrations import MIGRATIONS
 from prospector.store.pages import PagesStore
+from prospector.store.placements import PlacementsStore
 from prospector.store.prospects import ProspectsStore
+from prospector.store.replies import RepliesStore
 from prospector.store.search import SearchStore
 from prospector.store.suppression import SuppressionStore
 
@@ -52,7 +54,9 @@ def open_db(path: Path | str) -> Store:
 class Store(
     PagesStore,
     DiscoveryStore,
+    RepliesStore,
     MessagesStore,
+    PlacementsStore,
     ProspectsStore,
     SuppressionStore,
     SearchStore,

@@ -295,10 +295,132 @@ def m005_outreach(db: Database) -> None:
     db.table("messages").create_index(["unsubscribe_token"])
 
 
+def m006_replies(db: Database) -> None:
+    """Inbound mail: every message read over IMAP (classified, matched to our thread), and
+    where the incremental sync of each mailbox stands."""
+    db.table("replies").create(
+        {
+            "id": int,
+            "mailbox": str,
+            "uidvalidity": int,
+            "uid": int,
+            "message_id": str,  # the inbound mail's own Message-ID header
+            "in_reply_to": str,
+            "refs": str,
+            "from_addr": str,
+            "subject": str,
+            "sent_date": str,  # its Date header (ISO)
+            "kind": str,  # bounce | auto_reply | complaint | unsubscribe | reply
+            "bounce_type": str,
+            "status_code": str,
+            "failed_recipients": str,  # JSON list
+            "intent": str,
+            "reply_text": str,
+            "return_date": str,
+            "evidence": str,  # JSON
+            "matched_message": int,  # messages.id of our message it answers
+            "prospect_id": int,
+            "matched_by": str,  # in_reply_to | references | sender_subject | none
+            "effect": str,  # what it changed, in words
+            "processed_at": str,
+        },
+        pk="id",
+        not_null={"mailbox", "uidvalidity", "uid", "kind", "processed_at"},
+        foreign_keys=[("matched_message", "messages", "id"), ("prospect_id", "prospects", "id")],
+    )
+    db.table("replies").create_index(["mailbox", "uidvalidity", "uid"], unique=True)
+    db.table("replies").create_index(["prospect_id"])
+    db.table("imap_sync").create(
+        {"mailbox": str, "uidvalidity": int, "last_uid": int, "synced_at": str},
+        pk="mailbox",
+    )
+
+
+def m007_placements(db: Database) -> None:
+    """Earned links and their checks; syndicated copies of our content and theirs."""
+    db.table("placements").create(
+        {
+            "id": int,
+            "campaign": str,
+            "prospect_id": int,
+            "url": str,  # the linking page (empty until known)
+            "target": str,  # our page the link should point to
+            "anchor": str,  # the anchor we expect, if any
+            "source": str,  # reply | manual | import | reclaim
+            "state": str,  # pending | live | downgraded | lost | unknown
+            "misses": int,  # consecutive checks that did not find the link
+            "last_checked_at": str,
+            "live_since": str,
+            "lost_at": str,
+            "detail": str,  # JSON: the last check's summary
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"target", "source", "state", "created_at"},
+        defaults={"misses": 0},
+        foreign_keys=[("prospect_id", "prospects", "id")],
+    )
+    db.table("placements").create_index(["url", "target"], unique=True)
+    db.table("placements").create_index(["prospect_id"])
+    db.table("placement_checks").create(
+        {
+            "id": int,
+            "placement_id": int,
+            "checked_at": str,
+            "outcome": str,  # live | downgraded | missing | inconclusive
+            "page_verdict": str,
+            "page_status": str,
+            "http_status": int,
+            "final_url": str,
+            "evidence": str,  # JSON: redirects, robots, noindex, canonical, the link, diffs
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"placement_id", "checked_at", "outcome"},
+        foreign_keys=[("placement_id", "placements", "id"), ("run_id", "runs", "id")],
+    )
+    db.table("placement_checks").create_index(["placement_id", "checked_at"])
+    db.table("syndicated_copies").create(
+        {
+            "id": int,
+            "campaign": str,
+            "url": str,
+            "original": str,
+            "require": str,  # canonical | noindex | canonical_or_noindex | none
+            "attribution": int,  # an attribution link is required
+            "source": str,  # campaign | manual
+            "verdict": str,  # canonicalised | noindexed | attributed_only | missing_attribution
+            "last_checked_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"url", "original", "source", "created_at"},
+    )
+    db.table("syndicated_copies").create_index(["url", "original"], unique=True)
+    db.table("syndication_checks").create(
+        {
+            "id": int,
+            "copy_id": int,
+            "checked_at": str,
+            "verdict": str,
+            "ok": int,  # meets what the copy requires
+            "evidence": str,  # JSON
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"copy_id", "checked_at", "verdict"},
+        foreign_keys=[("copy_id", "syndicated_copies", "id"), ("run_id", "runs", "id")],
+    )
+    db.table("syndication_checks").create_index(["copy_id", "checked_at"])
+
+
 MIGRATIONS: list[Migration] = [
     m001_core,
     m002_discovery,
     m003_suppression,
     m004_qualify,
     m005_outreach,
+    m006_replies,
+    m007_placements,
 ]
