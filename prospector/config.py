@@ -173,6 +173,16 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _zone_name(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not a time zone (e.g. Europe/London)") from None
+    return value
+
+
 def _email(value: str, key: str) -> str:
     value = value.strip()
     if value and not _EMAIL.match(value):
@@ -216,13 +226,7 @@ class SenderSettings(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone (e.g. Europe/London)") from None
-        return value
+        return _zone_name(value)
 
     @field_validator("unsubscribe_url")
     @classmethod
@@ -456,11 +460,53 @@ class ContactSettings(Strict):
     mx_cache_days: float = Field(7.0, ge=0)
 
 
+JOBS = ("prospect", "send", "followups", "replies", "verify", "report")
+
+
+def _cron(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        return value
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"'{value}' is not a cron expression (min hour day month dow): {exc}"
+        ) from None
+    return value
+
+
+class ScheduleSettings(Strict):
+    """When the agent runs each job (cron: minute hour day month day-of-week); "" = never."""
+
+    prospect: str = "0 6 * * *"
+    send: str = "*/15 9-17 * * mon-fri"
+    followups: str = "0 8 * * *"
+    replies: str = "*/10 * * * *"
+    verify: str = "0 3 * * *"
+    report: str = "30 7 * * *"
+    timezone: str = ""
+    misfire_grace_s: int = Field(3600, ge=1)
+
+    @field_validator("prospect", "send", "followups", "replies", "verify", "report")
+    @classmethod
+    def _check(cls, value: str) -> str:
+        return _cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _zone_name(value) if value else value
+
+
 class Settings(Strict):
     database: Path = Path("prospector.db")
     campaigns_dir: Path = Path("campaigns")
     templates_dir: Path = Path("templates")
     outbox_dir: Path = Path("outbox")
+    reports_dir: Path = Path("reports")
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
@@ -475,6 +521,7 @@ class Settings(Strict):
     relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
     authority: AuthoritySettings = Field(default_factory=AuthoritySettings)
     contacts: ContactSettings = Field(default_factory=ContactSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     source: Path | None = Field(None, exclude=True)
 
 
@@ -483,6 +530,7 @@ _PATH_KEYS = (
     ("campaigns_dir",),
     ("templates_dir",),
     ("outbox_dir",),
+    ("reports_dir",),
     ("network", "ca_bundle"),
     ("browser", "executable_path"),
 )

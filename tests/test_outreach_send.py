@@ -317,6 +317,7 @@ def test_rejected_prospects_are_never_sent(tmp_path: Path) -> None:
     assert row is not None and row["evidence"]["rejected_reason"] == "off-topic blog"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_starttls_and_implicit_tls_with_a_password_from_the_environment(
     tmp_path: Path, security: str, monkeypatch: pytest.MonkeyPatch

@@ -145,9 +145,15 @@ class Poller:
             effects = lambda: "not a readable mail message"  # noqa: E731
         else:
             effects = lambda: self.effects.apply(mail, found.message)  # noqa: E731
-        reply_id = self.store.record_reply(
-            row, effects, uidvalidity=uidvalidity, run_id=self.run_id
-        )
+        try:
+            reply_id = self.store.record_reply(
+                row, effects, uidvalidity=uidvalidity, run_id=self.run_id
+            )
+        except Exception as exc:  # one bad mail must not block the mailbox: keep it for a person
+            failed = f"not applied ({type(exc).__name__}: {exc}); for a person to look at"
+            reply_id = self.store.record_reply(
+                row, lambda: failed[:500], uidvalidity=uidvalidity, run_id=self.run_id
+            )
         if reply_id is None:
             self.summary.already_seen += 1
             return
