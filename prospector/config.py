@@ -460,26 +460,57 @@ class ContactSettings(Strict):
     mx_cache_days: float = Field(7.0, ge=0)
 
 
+class VerifySettings(Strict):
+    """Checking earned links and syndicated copies (``prospector verify``)."""
+
+    render: bool = True
+    concurrency: int = Field(4, ge=1, le=64)
+    lost_after_misses: int = Field(2, ge=2, le=10)
+
+
 JOBS = ("prospect", "send", "followups", "replies", "verify", "report")
+
+
+def cron_trigger(value: str, timezone: str | None = None) -> Any:
+    """An APScheduler ``CronTrigger`` from "min hour day month dow", or from six fields with
+    seconds first ("sec min hour day month dow"). Days of the week must be names (mon-fri):
+    cron counts 0 as Sunday, APScheduler 3 as Monday, so a number would silently shift."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = value.split()
+    if len(fields) not in (5, 6):
+        raise ValueError(f"it has {len(fields)} fields, not 5 (or 6)")
+    second = fields[0] if len(fields) == 6 else "0"
+    minute, hour, day, month, dow = fields[-5:]
+    if re.search(r"(^|[^/\d])\d", dow):
+        raise ValueError(f"day of week '{dow}': use names (mon-fri, sat,sun), not numbers")
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=dow,
+        timezone=timezone,
+    )
 
 
 def _cron(value: str) -> str:
     value = " ".join(value.split())
     if not value:
         return value
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(value)
+        cron_trigger(value, "UTC")
     except ValueError as exc:
         raise ValueError(
-            f"'{value}' is not a cron expression (min hour day month dow): {exc}"
+            f"'{value}' is not a cron expression ([sec] min hour day month dow): {exc}"
         ) from None
     return value
 
 
 class ScheduleSettings(Strict):
-    """When the agent runs each job (cron: minute hour day month day-of-week); "" = never."""
+    """When the agent runs each job (cron: minute hour day month day-of-week, or six fields
+    with seconds first); "" = never."""
 
     prospect: str = "0 6 * * *"
     send: str = "*/15 9-17 * * mon-fri"
@@ -521,6 +552,7 @@ class Settings(Strict):
     relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
     authority: AuthoritySettings = Field(default_factory=AuthoritySettings)
     contacts: ContactSettings = Field(default_factory=ContactSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     source: Path | None = Field(None, exclude=True)
 

@@ -64,12 +64,6 @@ class BrowserError(ProspectorError):
     """The browser could not be found, launched or connected to."""
 
 
-class NotAvailableError(ProspectorError):
-    """A command that belongs to the product but is not built yet."""
-
-    exit_code = 3
-
-
 class SearchError(NetworkError):
     """A search provider failed to answer one query; discovery records it and goes on.
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from prospector.cli.planned import PLANNED
 from tests.cli_helpers import prospector
 
 GROUPS = [
@@ -41,15 +40,6 @@ def test_help_lists_every_command_group() -> None:
         if line.startswith("│ ") and len(line.split()) > 1
     }
     assert set(GROUPS) <= listed
-
-
-@pytest.mark.parametrize("name", [name for name, _, _ in PLANNED])
-def test_unbuilt_commands_say_so_and_exit_3(name: str) -> None:
-    result = prospector(name, "some-arg", "--flag")
-    assert result.returncode == 3
-    assert result.stdout == ""
-    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]
-    assert f"'prospector {name}' is not available yet" in result.stderr
 
 
 def test_misspelt_config_key_fails_with_one_line(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The ``prospector`` command and the one error boundary.
 
 Exit codes: 0 success; 1 an operation failed (a check, the network, the browser, the
-database); 2 a user error (bad arguments, config, campaign or input file); 3 the command is
-not available yet; 70 an internal error (a bug: please report it); 130 interrupted.
+database); 2 a user error (bad arguments, config, campaign or input file); 70 an internal
+error (a bug: please report it); 130 interrupted.
 ``PROSPECTOR_DEBUG=1`` shows the traceback of any error.
 """
 
@@ -17,16 +17,19 @@ import typer
 
 from prospector import __version__
 from prospector.cli import (
+    agent,
     check,
     demo,
     imports,
     inbox,
     inspect,
     outreach,
-    planned,
+    placements,
     prospecting,
+    report,
     review,
     setup,
+    verify,
 )
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
@@ -85,7 +88,10 @@ outreach.register(app)
 inbox.register(app)
 inspect.register(app)
 imports.register(app)
-planned.register(app)
+verify.register(app)
+placements.register(app)
+report.register(app)
+agent.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

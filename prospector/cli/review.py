@@ -17,7 +17,7 @@ from prospector.errors import UserError
 from prospector.pipeline import list_prospects, prospect_details
 from prospector.qualify.score import key_reasons
 
-TYPES = ("broken_link", "resource_page", "guest_post")
+TYPES = ("broken_link", "resource_page", "guest_post", "reclaim")
 CSV_COLUMNS = ("id", "campaign", "type", "state", "score", "domain", "url", "reasons", "created_at")
 
 
@@ -25,7 +25,8 @@ def prospects(
     ctx: typer.Context,
     campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
     kind: Annotated[
-        str | None, typer.Option("--type", help="broken_link, resource_page or guest_post.")
+        str | None,
+        typer.Option("--type", help="broken_link, resource_page, guest_post or reclaim."),
     ] = None,
     min_score: Annotated[float | None, typer.Option(help="Only scores at least this.")] = None,
     states: Annotated[
@@ -164,6 +165,11 @@ def _why(row: dict[str, Any]) -> str:
         was = (first.get("wayback") or {}).get("title") or first.get("anchor", "")
         return f"{len(dead)} dead link(s): {first.get('href', '')} ({first.get('status', '')})" + (
             f", was '{was}'" if was else ""
+        )
+    if row["type"] == "reclaim":
+        lost = evidence.get("reclaim", {})
+        return f"link to {lost.get('target', '?')} {lost.get('change', '?')}: " + "; ".join(
+            lost.get("reasons", [])
         )
     signals = evidence.get("classification", {}).get("page_type_signals", {})
     detail = signals.get(row["type"], {})

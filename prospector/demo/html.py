@@ -152,6 +152,14 @@ def analytics_snippet(tag: str) -> str:
     )
 
 
+def canonical_script(url: str) -> str:
+    """An inline script that adds ``<link rel="canonical" href=url>`` once the page runs."""
+    return (
+        "<script>(function(){var l=document.createElement('link');l.rel='canonical';"
+        f"l.href={json.dumps(url)};document.head.appendChild(l);}})();</script>"
+    )
+
+
 def jsonld(data: dict[str, object]) -> str:
     return f'<script type="application/ld+json">{json.dumps(data, sort_keys=True)}</script>'
 

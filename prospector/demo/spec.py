@@ -39,6 +39,7 @@ TLS_MODES = ("valid", "expired", "wrong_host", "self_signed")
 ROBOTS = ("open", "wordpress", "private", "block_prospector")
 SITEMAPS = ("plain", "index", "gzip", "none")
 RELEVANCE = ("high", "medium", "low", "none")
+COPY_VIA = ("html", "header", "js")
 
 
 class SpecError(ValueError):
@@ -102,7 +103,8 @@ class RuleSpec:
 @dataclass(frozen=True)
 class CopySpec:
     original: str
-    mode: str
+    mode: str  # canonical | noindex | bare | self_canonical
+    via: str = "html"  # how a canonical copy says so: html | header | js (injected by a script)
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,8 @@ def _site(d: dict[str, Any], where: str) -> SiteSpec:
     kw["fixed"] = tuple(_fixed(f, f"{where}.fixed") for f in kw.get("fixed", ()))
     kw["rules"] = tuple(_simple(RuleSpec, r, f"{where}.rules") for r in kw.get("rules", ()))
     kw["copies"] = tuple(_simple(CopySpec, c, f"{where}.copies") for c in kw.get("copies", ()))
+    for copy in kw["copies"]:
+        _choice(copy.via, COPY_VIA, f"{where}.copies.via")
     return SiteSpec(**kw)
 
 

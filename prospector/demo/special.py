@@ -6,7 +6,7 @@ import json
 
 from prospector.demo import infopages, pages
 from prospector.demo.context import ArticlePlan, Ctx
-from prospector.demo.html import PageDoc, esc, render
+from prospector.demo.html import PageDoc, canonical_script, esc, render
 from prospector.demo.model import Asset, Page, Site
 from prospector.demo.spec import FixedSpec, SiteSpec
 
@@ -319,9 +319,12 @@ def _syndication(ctx: Ctx, site: Site, spec: SiteSpec) -> None:
         page = Page(
             path, "syndicated", title, topic=None, author=ours.author, author_sources=("byline",)
         )
-        attribution = copy.mode != "bare"
-        if copy.mode == "canonical":
-            page.canonical, page.canonical_source = original, "html"
+        attribution, injected = copy.mode != "bare", ""
+        if copy.mode == "canonical":  # via "js": no canonical served, a script adds one
+            page.canonical, page.canonical_source = original, copy.via
+            if copy.via == "header":
+                page.headers += (("Link", f'<{original}>; rel="canonical"'),)
+            injected = canonical_script(original) if copy.via == "js" else ""
         elif copy.mode == "self_canonical":
             page.canonical, page.canonical_source = doc.url, "html"
         if copy.mode == "noindex":
@@ -337,23 +340,18 @@ def _syndication(ctx: Ctx, site: Site, spec: SiteSpec) -> None:
             "mode": copy.mode,
             "attribution": attribution,
             "acceptable": copy.mode in ("canonical", "noindex"),
+            "canonical_via": copy.via if copy.mode == "canonical" else None,
         }
         main = (
             f'<article><h1>{esc(title)}</h1><p class="byline">By {esc(ours.author)}</p>'
-            f'<div class="story-body">{body}</div>{credit}</article>'
+            f'<div class="story-body">{body}</div>{credit}</article>{injected}'
         )
         pages.finish(ctx, site, spec, doc, page, main)
         copies.append((path, title))
     doc = ctx.doc(site, "/")
     items = "".join(f"<li>{doc.a(p, t)}</li>" for p, t in copies)
-    pages.finish(
-        ctx,
-        site,
-        spec,
-        doc,
-        Page("/", "home", site.name),
-        f"<h1>{esc(site.name)}</h1><p>Stories from around the web.</p><ul>{items}</ul>",
-    )
+    main = f"<h1>{esc(site.name)}</h1><p>Stories from around the web.</p><ul>{items}</ul>"
+    pages.finish(ctx, site, spec, doc, Page("/", "home", site.name), main)
 
 
 def _spa(ctx: Ctx, site: Site, spec: SiteSpec) -> None:

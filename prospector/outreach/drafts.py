@@ -114,7 +114,9 @@ def draft_campaign(
             summary.suppressed += suppressed
             summary.no_contact += not suppressed
             continue
-        name = getattr(campaign.templates, prospect["type"])
+        name = getattr(campaign.templates, prospect["type"], None)
+        if name is None:  # reclaim prospects: no pitch template yet, a person writes to them
+            continue
         token = new_token()
         page = store.page_row(prospect["page_id"]) if prospect.get("page_id") else None
         facts = store.page_facts([prospect["page_id"]]) if prospect.get("page_id") else {}

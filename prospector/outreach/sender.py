@@ -9,6 +9,7 @@ in between leaves it ``sending``, and the next run reconciles it instead of rese
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from prospector.store import open_db
 from prospector.store.db import Store
 
 Clock = Callable[[], datetime]
+STOPPED = "stopped on request, between two messages"
 
 
 def _utc_now() -> datetime:
@@ -51,8 +53,10 @@ class Sender:
         sleep: Callable[[float], None],
         clock: Clock,
         rng: random.Random,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
+        self.stop = stop
         self.store = store
         self.dry_run = dry_run
         self.limit = limit
@@ -155,6 +159,9 @@ class Sender:
         )
         try:
             for message in queue:
+                if self.stop is not None and self.stop.is_set():
+                    self.summary.stopped = STOPPED
+                    break
                 if self.limit is not None and self._done() >= self.limit:
                     self.summary.stopped = f"--limit {self.limit} reached"
                     break
@@ -217,7 +224,11 @@ class Sender:
                 self.summary.stopped = "the send window closes before the next gap ends"
                 return False
             wait = (ready - now).total_seconds()
-            if wait > 0:
+            if wait > 0 and self.stop is not None:
+                if self.stop.wait(wait):
+                    self.summary.stopped = STOPPED
+                    return False
+            elif wait > 0:
                 self.sleep(wait)
         return self.window.is_open(self.clock()) or self._closed()
 
@@ -356,6 +367,7 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
     clock: Clock = _utc_now,
     rng: random.Random | None = None,
+    stop: threading.Event | None = None,
 ) -> SendSummary:
     """The 'send' job: reconcile interrupted sends, queue due follow-ups, send what is
     approved (or write .eml files with ``dry_run``)."""
@@ -375,6 +387,7 @@ def send(
             sleep=sleep,
             clock=clock,
             rng=rng or random.Random(),
+            stop=stop,
         )
         run.run_id = store.start_run("send-dry-run" if dry_run else "send")
         try:

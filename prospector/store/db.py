@@ -13,12 +13,14 @@ from prospector.store.authority import AuthorityStore
 from prospector.store.contacts import ContactsStore
 from prospector.store.discovery import DiscoveryStore
 from prospector.store.imports import ImportsStore
+from prospector.store.locks import LocksStore
 from prospector.store.messages import MessagesStore
 from prospector.store.migrations import MIGRATIONS
 from prospector.store.pages import PagesStore
 from prospector.store.placements import PlacementsStore
 from prospector.store.prospects import ProspectsStore
 from prospector.store.replies import RepliesStore
+from prospector.store.reports import ReportsStore
 from prospector.store.search import SearchStore
 from prospector.store.suppression import SuppressionStore
 
@@ -63,6 +65,8 @@ class Store(
     ImportsStore,
     AuthorityStore,
     ContactsStore,
+    ReportsStore,
+    LocksStore,
 ):
     """The one object that reads and writes durable state."""
 
