@@ -28,6 +28,12 @@ GROUPS = [
     "import",
     "suppress",
     "doctor",
+    "outbox",
+    "resolve",
+    "placed",
+    "links",
+    "syndication",
+    "audit",
 ]
 
 

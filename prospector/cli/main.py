@@ -18,6 +18,7 @@ import typer
 from prospector import __version__
 from prospector.cli import (
     agent,
+    audit,
     check,
     demo,
     imports,
@@ -92,6 +93,7 @@ verify.register(app)
 placements.register(app)
 report.register(app)
 agent.register(app)
+audit.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
