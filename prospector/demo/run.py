@@ -1,147 +1,87 @@
-"""The offline demo: serve the bundled web, leave a config behind, crawl one site for real."""
+"""The offline demo: serve the bundled web and run the whole loop on it (``run_demo``), or
+only serve it for other commands (``serve_demo``). Both leave a usable workdir behind."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
-from collections import Counter
+import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import tomli_w
-
-from prospector.config import Settings, load_settings
+from prospector.config import load_settings
+from prospector.demo.loop import DemoLoop, LoopReport, Progress
+from prospector.demo.mail import PASSWORD_ENV, DemoMailError, Dovecot, SmtpSink, dovecot_binary
 from prospector.demo.server import DemoWeb
-from prospector.discover.explore import explore_site
-from prospector.store import open_db
-from prospector.web.browser import open_browser
-from prospector.web.urls import host_of
-from prospector.workspace import bundled_templates_dir
+from prospector.demo.workdir import (
+    DEMO_CAMPAIGN,
+    PLACED_FILE,
+    SENDER,
+    check_ours,
+    prepare,
+    runtime_overrides,
+    write_workdir,
+)
 
-DEMO_CAMPAIGN = "demo"
-CRAWL_START = "https://compostcorner.example/"
-CRAWL_PAGES = 24
-CRAWL_DEPTH = 2
-
-
-def write_workdir(workdir: Path, web: DemoWeb) -> Path:
-    """Leave ``prospector.toml`` and ``campaigns/demo.toml`` in ``workdir``; return the config."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    ca = web.ca_pem_path  # written into workdir: DemoWeb is started with cert_dir=workdir
-    config = {
-        "database": "prospector.db",
-        "campaigns_dir": "campaigns",
-        "templates_dir": str(bundled_templates_dir()),
-        "outbox_dir": "outbox",
-        "network": {"ca_bundle": str(ca), "resolve": web.resolve_map()},
-        "fetch": {"min_host_gap_s": 0.2, "timeout_s": 10.0, "connect_timeout_s": 5.0},
-        "search": {
-            "provider": "searxng",
-            "searxng_url": "https://search.example",
-            "pages_per_query": 2,
-            "min_interval_s": 0.05,
-        },
-        "wayback": {
-            "availability_url": "https://archive.example/wayback/available",
-            "cdx_url": "https://web.archive.example/cdx/search/cdx",
-            "snapshot_url": "https://web.archive.example/web",
-        },
-    }
-    path = workdir / "prospector.toml"
-    header = (
-        "# Written by 'prospector demo': Prospector pointed at the bundled demo web.\n"
-        "# The demo web must be running for network commands: "
-        "prospector demo --serve --workdir " + str(workdir) + "\n\n"
-    )
-    path.write_text(header + tomli_w.dumps(config), encoding="utf-8")
-    campaigns = workdir / "campaigns"
-    campaigns.mkdir(exist_ok=True)
-    source = resources.files("prospector.demo").joinpath(f"{DEMO_CAMPAIGN}.toml")
-    (campaigns / f"{DEMO_CAMPAIGN}.toml").write_text(source.read_text("utf-8"), encoding="utf-8")
-    return path
+__all__ = ["DEMO_CAMPAIGN", "Served", "run_demo", "serve_demo", "write_workdir"]
+NO_DOVECOT = "Dovecot is not installed (apt-get install dovecot-imapd), so no IMAP server"
 
 
-@dataclass
-class DemoReport:
-    port: int
-    sites: int
-    pages: int
-    config: Path
-    database: Path
-    start_url: str
-    browser: str = ""
-    crawled: list[dict[str, Any]] = field(default_factory=list)
-    failures: int = 0
-    outbound: int = 0
-    domains: list[tuple[str, int]] = field(default_factory=list)
-    emails: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def _start_dovecot(stack: contextlib.ExitStack) -> tuple[Dovecot | None, str]:
+    """The demo's IMAP server, or None and why not."""
+    binary = dovecot_binary()
+    if binary is None:
+        return None, NO_DOVECOT
+    try:
+        return stack.enter_context(Dovecot(binary, SENDER["email"])), ""
+    except (DemoMailError, OSError) as exc:
+        return None, f"Dovecot could not start ({exc}), so no IMAP server"
 
 
-def run_demo(workdir: Path, *, port: int = 0) -> DemoReport:
-    """Serve the demo web, write the workdir, crawl one demo site with Chromium, store it."""
-    with DemoWeb(port=port, cert_dir=workdir) as web:
+def run_demo(workdir: Path, *, port: int = 0, progress: Progress | None = None) -> LoopReport:
+    """Start the demo web, an SMTP sink and (when installed) Dovecot; run the whole loop in
+    a fresh ``workdir``; stop every server, also on an error or Ctrl-C."""
+    started = time.monotonic()
+    prepare(workdir)
+    with contextlib.ExitStack() as stack:
+        web = stack.enter_context(DemoWeb(port=port, cert_dir=workdir))
         config = write_workdir(workdir, web)
-        settings = load_settings(config, env={})
-        report = DemoReport(
+        sink = stack.enter_context(SmtpSink())
+        dovecot, skipped = _start_dovecot(stack)
+        imap = None
+        if dovecot is not None:
+            imap = {
+                "host": "127.0.0.1",
+                "port": dovecot.port,
+                "security": "none",
+                "username": dovecot.user,
+                "password_env": PASSWORD_ENV,
+            }
+        settings = load_settings(config, env={}, overrides=runtime_overrides(sink.port, imap))
+        report = LoopReport(
+            workdir=workdir,
+            config=config,
+            database=settings.database,
             port=web.port,
             sites=web.world.site_count,
             pages=web.world.page_count,
-            config=config,
-            database=settings.database,
-            start_url=CRAWL_START,
+            smtp=f"127.0.0.1:{sink.port}",
+            imap=f"127.0.0.1:{dovecot.port}" if dovecot else "",
+            imap_skipped=skipped,
         )
-        asyncio.run(_crawl(settings, report))
+        seconds = round(time.monotonic() - started, 1)
+        line = (
+            f"demo web: {report.sites} sites, {report.pages} pages on 127.0.0.1:{report.port} "
+            f"(HTTP and HTTPS); SMTP sink on {report.smtp}; "
+            + (f"Dovecot IMAP on {report.imap}" if dovecot else skipped)
+        )
+        report.stages.append({"stage": "servers", "line": line, "seconds": seconds})
+        if progress is not None:
+            progress("servers", line, seconds)
+        DemoLoop(settings, web, sink, dovecot, report, progress).run()
+    report.elapsed_s = round(time.monotonic() - started, 1)
     return report
-
-
-async def _crawl(settings: Settings, report: DemoReport) -> None:
-    with open_db(settings.database) as store:
-        campaign_path = settings.campaigns_dir / f"{DEMO_CAMPAIGN}.toml"
-        store.upsert_campaign(DEMO_CAMPAIGN, str(campaign_path), "The bundled demo campaign")
-        run_id = store.start_run("demo", DEMO_CAMPAIGN)
-        try:
-            async with open_browser(settings) as session:
-                report.browser = session.version
-                result = await explore_site(
-                    session, report.start_url, max_pages=CRAWL_PAGES, max_depth=CRAWL_DEPTH
-                )
-            for page in result.pages:
-                store.save_page(page, run_id)
-        except BaseException as exc:
-            store.finish_run(run_id, status="failed", counts={}, error=str(exc)[:500])
-            raise
-        domains = Counter(host_of(url) for url in result.outbound)
-        emails = sorted({email for page in result.pages for email in page.emails})
-        report.crawled = [
-            {
-                "url": p.url,
-                "status": p.http_status,
-                "title": p.title,
-                "links": len(p.links),
-                "outbound": sum(1 for link in p.links if not link.internal),
-            }
-            for p in result.pages
-        ]
-        report.failures = len(result.failures)
-        report.outbound = len(result.outbound)
-        report.domains = domains.most_common()
-        report.emails = emails
-        store.finish_run(
-            run_id,
-            status="ok",
-            counts={
-                "pages": len(result.pages),
-                "failures": len(result.failures),
-                "outbound": len(result.outbound),
-            },
-        )
 
 
 @dataclass
@@ -151,6 +91,7 @@ class Served:
     pages: int
     config: Path
     stop: threading.Event
+    placed: int = 0  # links the last demo run placed, served again
 
     def wait(self) -> None:
         with contextlib.suppress(KeyboardInterrupt):
@@ -160,8 +101,11 @@ class Served:
 
 @contextlib.contextmanager
 def serve_demo(workdir: Path, *, port: int = 0) -> Iterator[Served]:
+    """Serve the demo web (with the links a previous demo run placed) and leave the config."""
+    check_ours(workdir)
     with DemoWeb(port=port, cert_dir=workdir) as web:
         config = write_workdir(workdir, web)
+        placed = web.placed.load(workdir / PLACED_FILE)
         yield Served(
-            web.port, web.world.site_count, web.world.page_count, config, threading.Event()
+            web.port, web.world.site_count, web.world.page_count, config, threading.Event(), placed
         )

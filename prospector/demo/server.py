@@ -28,6 +28,7 @@ from typing import Any
 import h11
 
 from prospector.demo.model import Reply
+from prospector.demo.placed import PlacedLink, PlacedLinks
 from prospector.demo.tls import DemoTLS
 from prospector.demo.world import World, default_world
 
@@ -99,6 +100,7 @@ class DemoWeb:
         self._tasks: set[asyncio.Task[None]] = set()
         self._hits: list[Hit] = []
         self._hits_lock = threading.Lock()
+        self.placed = PlacedLinks()  # links "earned" by the demo (see prospector.demo.placed)
         self.errors: list[str] = []  # unexpected exceptions inside the server (for debugging)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -221,6 +223,10 @@ class DemoWeb:
     def clear_hits(self) -> None:
         with self._hits_lock:
             self._hits.clear()
+
+    def place_link(self, url: str, target: str, anchor: str) -> PlacedLink:
+        """From now on the page at ``url`` links to ``target`` in its main content."""
+        return self.placed.add(url, target, anchor)
 
     def _require_tls(self) -> DemoTLS:
         if self._tls is None:
@@ -357,7 +363,7 @@ class DemoWeb:
                 nature="method_not_allowed",
             )
         try:
-            return self.world.route(scheme, host, method, target)
+            return self.placed.apply(host, target, self.world.route(scheme, host, method, target))
         except Exception as exc:
             self.errors.append(f"route({host}{target}): {exc!r}")
             return Reply(
