@@ -251,7 +251,7 @@ def run_job(name: str, settings: Settings, stop: threading.Event) -> Outcome:
 def record_skip(settings: Settings, name: str, reason: str) -> None:
     """A run the schedule wanted but did not make (the previous one still going, or too
     late): recorded as a skipped ``agent:<name>`` run."""
-    with open_db(settings.database) as store:
+    with open_db(settings.database) as store, store.transaction():  # one row, never 'running'
         run_id = store.start_run(PREFIX + name)
         store.finish_run(run_id, status="skipped", counts={}, error=reason)
     log.warning("%s skipped: %s", name, reason)
