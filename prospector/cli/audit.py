@@ -8,14 +8,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from prospector.audit.disavow import DisavowReport, disavow, normalise_domain
 from prospector.audit.model import AuditResult, DomainAudit
 from prospector.audit.pages import DEFAULT_MAX_PAGES
 from prospector.audit.run import audit_file, audit_placements
-from prospector.cli.output import console, err_console, print_json
+from prospector.cli.output import console, print_json, progress_bar
 from prospector.cli.outreach import actor
 from prospector.cli.state import state
 
@@ -90,15 +89,7 @@ def audit(
     for name in confirm or []:
         normalise_domain(name)  # a typo is an error now, not after the whole audit
     settings = state(ctx).settings()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
+    with progress_bar(quiet=as_json) as bar:
         task: Any = None
 
         def report(stage: str, done: int, total: int) -> None:

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from prospector.cli.output import console, err_console, print_json
+from prospector.cli.output import console, print_json, progress_bar
 from prospector.cli.state import state
 from prospector.pipeline import prospect
 
@@ -25,15 +24,7 @@ def run(
 ) -> None:
     """Discover opportunities for campaigns and write prospects with their evidence."""
     settings = state(ctx).settings()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
+    with progress_bar(quiet=as_json) as bar:
         tasks: dict[tuple[str, str], Any] = {}
 
         def report(campaign: str, stage: str, done: int, total: int) -> None:

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from prospector.cli.output import console, err_console, print_json
+from prospector.cli.output import console, print_json, progress_bar
 from prospector.cli.outreach import actor
 from prospector.cli.state import state
 from prospector.verify.run import verify as verify_job
@@ -35,15 +34,7 @@ def verify(
     downgraded, raises an alert and a reclaim prospect. Copies are checked for a canonical
     to the original, noindex and an attribution link.
     """
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
+    with progress_bar(quiet=as_json) as bar:
         task: Any = None
 
         def report(stage: str, done: int, total: int) -> None:
