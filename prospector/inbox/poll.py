@@ -140,19 +140,27 @@ class Poller:
             "prospect_id": found.message["prospect_id"] if found.message else None,
             "matched_by": found.how,
         }
-        effects: Callable[[], str]
+        said: list[str] = []  # what the effects did, as stored with the reply
+
+        def effects(apply: Callable[[], str]) -> Callable[[], str]:
+            def run() -> str:
+                said[:] = [apply()]
+                return said[0]
+
+            return run
+
         if mail.kind == "unreadable":
-            effects = lambda: "not a readable mail message"  # noqa: E731
+            applied = effects(lambda: "not a readable mail message")
         else:
-            effects = lambda: self.effects.apply(mail, found.message)  # noqa: E731
+            applied = effects(lambda: self.effects.apply(mail, found.message))
         try:
             reply_id = self.store.record_reply(
-                row, effects, uidvalidity=uidvalidity, run_id=self.run_id
+                row, applied, uidvalidity=uidvalidity, run_id=self.run_id
             )
         except Exception as exc:  # one bad mail must not block the mailbox: keep it for a person
             failed = f"not applied ({type(exc).__name__}: {exc}); for a person to look at"
             reply_id = self.store.record_reply(
-                row, lambda: failed[:500], uidvalidity=uidvalidity, run_id=self.run_id
+                row, effects(lambda: failed[:500]), uidvalidity=uidvalidity, run_id=self.run_id
             )
         if reply_id is None:
             self.summary.already_seen += 1
@@ -160,7 +168,6 @@ class Poller:
         self.summary.processed += 1
         self.summary.kinds[mail.kind] += 1
         self.summary.unmatched += found.message is None
-        stored = self.store.db.table("replies").get(reply_id)
         item = {
             "reply": reply_id,
             "kind": mail.kind,
@@ -170,10 +177,10 @@ class Poller:
             "subject": mail.subject,
             "prospect": row["prospect_id"],
             "matched_by": found.how,
-            "effect": stored["effect"],
+            "effect": said[0],
         }
         self.summary.items.append(item)
-        progress(f"{mail.kind}: {mail.sender} '{mail.subject[:60]}' -> {stored['effect']}")
+        progress(f"{mail.kind}: {mail.sender} '{mail.subject[:60]}' -> {said[0]}")
 
 
 def poll_replies(
