@@ -88,11 +88,17 @@ async def prospect_async(
             report = None
             if progress is not None:
                 report = functools.partial(progress, campaign.name)
-            summary = await discover(settings, campaign, store, report)
-            async with Fetcher(settings) as fetcher:
-                scored = await qualify(settings, campaign, store, fetcher, summary.run_id, report)
-            summary.qualified, summary.spam_rejected = scored.qualified, scored.rejected
-            summary.drafts = draft_campaign(settings, campaign, store, summary.run_id).as_dict()
+            # one run per campaign at a time; a run a killed process left 'running' is
+            # closed (failed, interrupted) and this one continues its work
+            with store.job_running("prospect", campaign.name):
+                summary = await discover(settings, campaign, store, report)
+                async with Fetcher(settings) as fetcher:
+                    scored = await qualify(
+                        settings, campaign, store, fetcher, summary.run_id, report
+                    )
+                summary.qualified, summary.spam_rejected = scored.qualified, scored.rejected
+                drafts = draft_campaign(settings, campaign, store, summary.run_id)
+                summary.drafts = drafts.as_dict()
             summaries.append(summary)
     return summaries
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
@@ -35,7 +36,7 @@ class InitResult:
 
 def init_workspace(directory: Path, *, force: bool = False) -> InitResult:
     """Write prospector.toml, campaigns/example.toml and templates/ unless present; create the DB."""
-    directory.mkdir(parents=True, exist_ok=True)
+    _folder(directory)
     config = directory / "prospector.toml"
     result = InitResult(config=config, database=directory / "prospector.db")
     _copy(bundled("config.example.toml"), config, force, result)
@@ -58,7 +59,23 @@ def _copy(source: Traversable, target: Path, force: bool, result: InitResult) ->
     if target.exists() and not force:
         result.kept.append(target)
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _folder(target.parent)
     with source.open("rb") as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
+    _shut_to_writers(target)
     result.written.append(target)
+
+
+def _folder(path: Path) -> None:
+    """Create ``path`` and its missing parents; what we create is never writable by others, so
+    a permissive umask cannot let another user rewrite a campaign or a template."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        _shut_to_writers(folder)
+
+
+def _shut_to_writers(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o022:
+        path.chmod(mode & ~0o022)

@@ -12,9 +12,8 @@ and line-break characters are flattened: a reason can never start a line of its 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
+import stat
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from prospector import private
 from prospector.audit.model import AuditResult, DomainAudit
 from prospector.config import Settings
 from prospector.errors import UserError
@@ -177,17 +177,12 @@ def write_disavow(path: Path, entries: Sequence[DisavowEntry]) -> DisavowReport:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    temp: Path | None = None
+    """Replace the file atomically: a new file is 0600 (it names the domains we disown and
+    who decided); an existing one keeps its mode."""
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        temp = Path(name)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        temp.chmod(0o644)
-        temp.replace(path)
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else private.FILE_MODE
+        private.write_private(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write the disavow file: {exc.strerror or exc}") from None
 
 

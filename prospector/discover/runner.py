@@ -130,7 +130,9 @@ class _Job:
         self.keywords = list(
             dict.fromkeys([*campaign.keywords, *(k for t in campaign.targets for k in t.keywords)])
         )
-        self.topical_sites: set[str] = set()
+        # sites with an on-topic page: from the runs before too, so that a run that stopped
+        # (killed, or at its page budget) between a site's pages decides as one run would
+        self.topical_sites = {registrable_domain(h) for h in store.topical_hosts(campaign.name)}
         self.probed = {
             urljoin(c["url"], "/")
             for c in store.candidates(campaign.name)

@@ -30,7 +30,13 @@ def connect(conf: ImapSettings, ca_bundle: Path | None = None) -> imaplib.IMAP4:
             client.starttls(ssl_context=context)
         password = conf.password()
         if conf.username and password is not None:
-            client.login(conf.username, password)
+            try:
+                client.login(conf.username, password)
+            except UnicodeError:  # LOGIN takes ASCII only; never echo the secret
+                raise NetworkError(
+                    f"IMAP {conf.host}: the username or the password (from "
+                    f"${conf.password_env}) is not plain ASCII, which IMAP LOGIN needs"
+                ) from None
     except BaseException:
         with contextlib.suppress(Exception):
             client.shutdown()

@@ -3,7 +3,8 @@ and UIDVALIDITY changes), classify each, match it to our thread and apply its ef
 
 The mailbox is opened read-only and fetched with BODY.PEEK: nothing is marked read or moved.
 Each mail is processed in one transaction with the sync position, so a crash never processes
-a mail twice nor skips one.
+a mail twice nor skips one. One run at a time per database (a lock the kernel releases however
+the process ends); the next run closes a run a killed process left 'running' as interrupted.
 """
 
 from __future__ import annotations
@@ -193,7 +194,8 @@ def poll_replies(
     imap = settings.imap
     if not imap.configured:
         raise ConfigError("cannot read replies: imap.host is not set (configure [imap])")
-    with open_db(settings.database) as store:
+    # one replies run at a time; a run a killed process left 'running' is closed first
+    with open_db(settings.database) as store, store.job_running("replies"):
         run_id = store.start_run("replies")
         poller = Poller(settings, store, clock(), run_id)
         try:

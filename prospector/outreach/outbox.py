@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from prospector.errors import UserError
 from prospector.outreach.followups import FollowupSummary
 from prospector.outreach.reconcile import ReconcileSummary
+from prospector.private import private_dir, write_private
 from prospector.store.db import Store
 
 
@@ -75,15 +76,15 @@ def ready_queue(store: Store, now: datetime, campaign: str | None) -> list[dict[
 
 
 def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._-]+", "_", text)[:80]
+    return re.sub(r"[^A-Za-z0-9@._-]+", "_", text).lstrip(".")[:80]
 
 
 def write_eml(outbox: Path, message: dict[str, Any], data: bytes) -> Path:
-    """Write one message as an .eml file, readable by its owner only."""
-    outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write one message as an .eml file, readable by its owner only (0600, in a folder
+    created 0700), replaced atomically when written again."""
     name = f"{message['id']:06d}-step{message['step']}-{_safe_name(message['to_email'])}.eml"
-    path = outbox / name
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    return path
+    try:
+        private_dir(outbox)
+        return write_private(outbox / name, data)
+    except OSError as exc:
+        raise UserError(f"{outbox / name}: cannot write: {exc.strerror}") from None

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from prospector.campaigns import Campaign, load_all
 from prospector.config import Settings
-from prospector.errors import ConfigError
+from prospector.errors import ConfigError, NetworkError, UserError
 from prospector.models import utcnow
-from prospector.outreach.compose import compose, envelope_sender, new_message_id
+from prospector.outreach.compose import checked_address, compose, envelope_sender, new_message_id
 from prospector.outreach.drafts import sender_missing
 from prospector.outreach.followups import queue_followups
 from prospector.outreach.outbox import SendSummary, ready_queue, write_eml
@@ -114,6 +114,10 @@ class Sender:
         prospect = self.store.prospect(int(message["prospect_id"]))
         if prospect is None:
             return "its prospect is gone", ""
+        try:
+            checked_address(message["to_email"])
+        except UserError as exc:
+            return str(exc), ""
         reason = self.store.suppression_reason(message["to_email"], [prospect["domain"] or ""])
         if reason:
             return reason, "suppressed" if message["step"] == 0 else ""
@@ -158,6 +162,13 @@ class Sender:
             else SmtpTransport(self.settings.smtp, self.settings.network.ca_bundle)
         )
         try:
+            if transport is not None and queue:
+                problem = transport.open()
+                if problem is not None:
+                    smtp = self.settings.smtp
+                    raise NetworkError(
+                        f"SMTP {smtp.host}:{smtp.port} unreachable ({problem}); nothing was sent"
+                    )
             for message in queue:
                 if self.stop is not None and self.stop.is_set():
                     self.summary.stopped = STOPPED
@@ -254,6 +265,7 @@ class Sender:
         self, message: dict[str, Any], transport: SmtpTransport, header_id: str, date: datetime
     ) -> bool:
         step0 = message["step"] == 0
+        email = compose(message, self.settings.sender, message_id=header_id, date=date)
         claimed = self.store.change_message(
             int(message["id"]),
             "sending",
@@ -273,7 +285,6 @@ class Sender:
         if not claimed:
             return True  # another run took it
         self.last_at = self.clock()
-        email = compose(message, self.settings.sender, message_id=header_id, date=date)
         copy_to = self.settings.sender.email if self.settings.sending.copy_to_self else ""
         delivery = transport.send(
             envelope_sender(self.settings.sender), message["to_email"], email.as_bytes(), copy_to
@@ -376,7 +387,9 @@ def send(
         raise ConfigError(f"cannot send: {missing}")
     if not dry_run and not settings.smtp.configured:
         raise ConfigError("cannot send: smtp.host is not set (configure [smtp], or use --dry-run)")
-    with open_db(settings.database) as store:
+    job = "send-dry-run" if dry_run else "send"
+    # one send run at a time; a run a killed process left 'running' is closed first
+    with open_db(settings.database) as store, store.job_running(job):
         run = Sender(
             settings,
             store,
@@ -389,7 +402,7 @@ def send(
             rng=rng or random.Random(),
             stop=stop,
         )
-        run.run_id = store.start_run("send-dry-run" if dry_run else "send")
+        run.run_id = store.start_run(job)
         try:
             summary = run.run()
         except BaseException as exc:

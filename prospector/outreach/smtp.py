@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Literal
 
 from prospector.config import SmtpSettings
-from prospector.errors import NetworkError
+from prospector.errors import NetworkError, UserError
+from prospector.outreach.compose import checked_address
 from prospector.web.http import ssl_context
 
 Outcome = Literal["sent", "refused", "deferred", "unknown"]
@@ -71,7 +72,13 @@ def connect(conf: SmtpSettings, ca_bundle: Path | None = None) -> smtplib.SMTP:
             client.ehlo()
         password = conf.password()
         if conf.username and password is not None:
-            client.login(conf.username, password)
+            try:
+                client.login(conf.username, password)
+            except UnicodeError:  # smtplib sends credentials as ASCII; never echo them
+                raise NetworkError(
+                    f"SMTP {conf.host}: the username or the password (from "
+                    f"${conf.password_env}) is not plain ASCII, which SMTP login needs"
+                ) from None
     except BaseException:
         with contextlib.suppress(Exception):
             client.close()
@@ -93,6 +100,25 @@ class SmtpTransport:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def open(self) -> str | None:
+        """Connect and log in before anything is claimed. A refused login or a missing
+        password raises; an unreachable server is returned as text (nothing was sent)."""
+        if self.client is not None:
+            return None
+        try:
+            self.client = connect(self.conf, self.ca_bundle)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise self._login_refused(exc) from None
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def _login_refused(self, exc: smtplib.SMTPAuthenticationError) -> NetworkError:
+        return NetworkError(
+            f"SMTP {self.conf.host}: login refused for {self.conf.username}: "
+            f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        )
+
     def close(self) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):
@@ -109,7 +135,13 @@ class SmtpTransport:
 
     def send(self, mail_from: str, rcpt: str, data: bytes, copy_to: str = "") -> Delivery:
         """Hand one message to the server for ``rcpt`` (and ``copy_to``, in the same
-        transaction, when given)."""
+        transaction, when given). An address that is not a plain ``local@domain`` is refused
+        here, before any command is sent."""
+        try:
+            mail_from, rcpt = checked_address(mail_from), checked_address(rcpt)
+            copy_to = checked_address(copy_to) if copy_to else ""
+        except UserError as exc:
+            return Delivery("refused", None, str(exc), "RCPT TO")
         try:
             if self.client is None:
                 self.client = connect(self.conf, self.ca_bundle)
@@ -124,10 +156,7 @@ class SmtpTransport:
                 client.rcpt(copy_to)  # a refused copy must not stop the real message
         except smtplib.SMTPAuthenticationError as exc:
             self._drop()
-            raise NetworkError(
-                f"SMTP {self.conf.host}: login refused for {self.conf.username}: "
-                f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            ) from None
+            raise self._login_refused(exc) from None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             self._drop()
             return Delivery("deferred", None, f"{type(exc).__name__}: {exc}", "connection")

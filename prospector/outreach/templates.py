@@ -17,7 +17,6 @@ from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
 from prospector.errors import TemplateError
@@ -32,6 +31,7 @@ from prospector.outreach.draftfile import (
     split_sections,
     trim,
 )
+from prospector.outreach.sandbox import BoundedSandbox, bounded
 
 __all__ = [  # the draft format is re-exported: callers import it from here
     "FIELDS", "HTML_MARKER", "ROLES", "VARIABLES", "Draft", "PitchTemplate", "check_template",
@@ -98,8 +98,8 @@ def _no_none(value: Any) -> Any:
     return value
 
 
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def _environment(autoescape: bool) -> BoundedSandbox:
+    env = BoundedSandbox(
         undefined=_Undefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False, finalize=_no_none,
     )  # fmt: skip
@@ -124,7 +124,7 @@ def _did_you_mean(name: str, known: list[str], prefix: str = "") -> str:
     return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
 
 
-def _compile(env: ImmutableSandboxedEnvironment, name: str, section: Section, path: Path) -> _Part:
+def _compile(env: BoundedSandbox, name: str, section: Section, path: Path) -> _Part:
     filename = f"{path}#{name}"
     try:
         ast = env.parse(section.source, filename=filename)
@@ -257,7 +257,8 @@ class PitchTemplate:
 
     def _render(self, part: _Part, context: Mapping[str, Any]) -> str:
         try:
-            return part.template.render(context)
+            with bounded():
+                return part.template.render(context)
         except Exception as exc:
             frames = traceback.walk_tb(exc.__traceback__)
             lines = [n for f, n in frames if f.f_code.co_filename == part.filename]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from prospector.errors import StoreError
+from prospector.private import close_to_others, create_private, private_dir
 from prospector.store.authority import AuthorityStore
 from prospector.store.contacts import ContactsStore
 from prospector.store.discovery import DiscoveryStore
@@ -28,15 +29,21 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def open_db(path: Path | str) -> Store:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    The database holds contacts and mail: a new one is 0600 in folders created 0700 (SQLite
+    gives its -wal and -shm files the database's mode); an existing one that others could
+    read loses those rights, and so do its -wal and -shm."""
     memory = str(path) == ":memory:"
     if not memory:
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             if not path.exists():
-                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
+                with contextlib.suppress(FileExistsError):  # another process made it first
+                    create_private(path)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                close_to_others(path.with_name(path.name + suffix))
         except OSError as exc:
             raise StoreError(f"{path}: cannot create database: {exc.strerror}") from None
     try:

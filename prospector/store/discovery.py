@@ -66,6 +66,16 @@ class DiscoveryStore(StoreBase):
             self.db.table("candidates").rows_where("campaign = ?", [campaign], order_by="id")
         )
 
+    def topical_hosts(self, campaign: str) -> set[str]:
+        """Hosts (after redirects) of the pages the campaign's discovery found on topic."""
+        rows = self.db.execute(
+            "SELECT DISTINCT p.host FROM candidates c JOIN pages p ON p.url = c.url "
+            "WHERE c.campaign = ? AND c.state = 'done' "
+            "AND json_extract(c.detail, '$.on_topic') = 1",
+            [campaign],
+        )
+        return {str(row[0]) for row in rows.fetchall()}
+
     def latest_checks(self, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The most recent check of each URL, if any."""
         out: dict[str, dict[str, Any]] = {}

@@ -217,6 +217,36 @@ class PlacementsStore(SyndicationStore):
         )
         return [dict(row, evidence=json.loads(row["evidence"] or "{}")) for row in rows]
 
+    def checked_in_runs(self, run_ids: Sequence[int]) -> tuple[set[int], set[int]]:
+        """(placement ids, copy ids) checked by the runs ``run_ids``."""
+        if not run_ids:
+            return set(), set()
+        marks = ", ".join("?" for _ in run_ids)
+        links = self.db.execute(
+            f"SELECT DISTINCT placement_id FROM placement_checks WHERE run_id IN ({marks})",
+            list(run_ids),
+        ).fetchall()
+        copies = self.db.execute(
+            f"SELECT DISTINCT copy_id FROM syndication_checks WHERE run_id IN ({marks})",
+            list(run_ids),
+        ).fetchall()
+        return {int(r[0]) for r in links}, {int(r[0]) for r in copies}
+
+    def alerts_of_runs(self, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The alerts the runs ``run_ids`` raised, oldest first: (entity, its id, the alert)."""
+        if not run_ids:
+            return []
+        marks = ", ".join("?" for _ in run_ids)
+        rows = self.db.execute(
+            "SELECT entity, entity_id, data FROM events WHERE kind = 'alert' "
+            f"AND entity IN ('placement', 'syndicated_copy') AND run_id IN ({marks}) ORDER BY id",
+            list(run_ids),
+        ).fetchall()
+        return [
+            {"entity": entity, "id": int(entity_id), "alert": json.loads(data or "{}")}
+            for entity, entity_id, data in rows
+        ]
+
     def save_placement_check(self, write: CheckWrite) -> tuple[int, int | None]:
         """Store a check and what it changes (state, misses, events, the alert, the reclaim
         prospect, the prospect's state) in one transaction: (check id, reclaim prospect id)."""

@@ -3,7 +3,9 @@ move placements through their states, and raise alerts and reclaim prospects.
 
 Called by ``prospector verify`` and the scheduled agent alike: no printing, no exiting.
 Running it twice in a row duplicates nothing: alerts and reclaim prospects come from state
-changes (becoming lost, live turning downgraded, a copy starting to fail), not from runs.
+changes (becoming lost, live turning downgraded, a copy starting to fail), not from runs. A run
+after a killed one continues it (``prospector.verify.resume``): what was checked is not checked
+again, so a kill never counts one miss twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from prospector.store import Store, open_db
 from prospector.store.placements import CheckWrite
 from prospector.verify.links import PlacementCheck, check_placement, transition
 from prospector.verify.page import PageLoader, Renderer
+from prospector.verify.resume import Resumed, copy_line, earlier_alerts, link_line, resumed
 from prospector.verify.syndication import CopyCheck, check_copy
 from prospector.web.fetch import Fetcher
 from prospector.web.urls import host_of, normalize, registrable_domain
@@ -92,11 +95,14 @@ async def verify_async(
         else load_all(settings.campaigns_dir)
     )
     summary = VerifySummary(campaign=campaign)
-    with open_db(settings.database) as store:
+    # one verify run at a time; runs a killed process left 'running' are closed, and this
+    # run continues their round (see prospector/verify/resume.py)
+    with open_db(settings.database) as store, store.job_running("verify"):
         _sync_copies(store, campaigns, summary)
+        earlier = resumed(store)
         summary.run_id = run_id = store.start_run("verify", campaign)
         try:
-            await _check_all(settings, store, summary, campaign, progress)
+            await _check_all(settings, store, summary, campaign, progress, earlier)
         except BaseException as exc:
             store.finish_run(run_id, status="failed", counts={}, error=str(exc)[:500])
             raise
@@ -128,15 +134,19 @@ async def _check_all(
     summary: VerifySummary,
     campaign: str | None,
     progress: Progress | None,
+    earlier: Resumed,
 ) -> None:
     placements = store.placements(campaign)
-    todo = [p for p in placements if p["url"]]
+    todo = [p for p in placements if p["url"] and p["id"] not in earlier.placements]
     for p in placements:
         if not p["url"]:
             summary.awaiting_url.append(
                 {"id": p["id"], "prospect_id": p["prospect_id"], "note": AWAITING_URL}
             )
-    copies = store.syndicated_copies(campaign)
+    every_copy = store.syndicated_copies(campaign)
+    copies = [c for c in every_copy if c["id"] not in earlier.copies]
+    if earlier.runs:
+        _resume(store, summary, earlier, placements, every_copy)
     total, done = len(todo) + len(copies), 0
     gate = asyncio.Semaphore(settings.verify.concurrency)
     lost_after = settings.verify.lost_after_misses
@@ -191,6 +201,31 @@ async def _check_all(
             summary.notes.append(f"the browser could not start: {renderer.failed}")
     summary.placements.sort(key=lambda line: line["id"])
     summary.copies.sort(key=lambda line: line["id"])
+
+
+def _resume(
+    store: Store,
+    summary: VerifySummary,
+    earlier: Resumed,
+    placements: list[dict[str, Any]],
+    copies: list[dict[str, Any]],
+) -> None:
+    """The round's results so far (from the interrupted runs) into this run's summary."""
+    links = {p["id"]: link_line(store, p) for p in placements if p["id"] in earlier.placements}
+    copied = {c["id"]: copy_line(c) for c in copies if c["id"] in earlier.copies}
+    summary.placements += links.values()
+    summary.copies += copied.values()
+    for alert in earlier_alerts(earlier, set(links), set(copied)):
+        summary.alerts.append(alert)
+        if "placement" in alert:
+            line = links[alert["placement"]]
+            line["alert"], line["reclaim_prospect"] = alert["change"], alert["reclaim_prospect"]
+            if alert["reclaim_prospect"] is not None:
+                summary.reclaims.append(alert["reclaim_prospect"])
+        else:
+            copied[alert["copy"]]["alert"] = True
+    if links or copied:
+        summary.notes.append(earlier.note(len(links), len(copied)))
 
 
 def placement_write(

@@ -160,6 +160,7 @@ class BraveProvider(ApiProvider):
         code = str(error.get("code") or "")
         detail = str(error.get("detail") or "").strip()
         said = f"HTTP {status}" + (f" {code}" if code else "") + (f": {detail}" if detail else "")
+        said = said.replace(self._key, "[key]")  # an API may quote the key back
         if code in _AUTH_CODES or (status in (401, 403) and code != "RATE_LIMITED"):
             return SearchAuthError(
                 self.name,

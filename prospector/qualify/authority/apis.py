@@ -18,6 +18,7 @@ Score = ``domain_authority``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -90,7 +91,7 @@ class ApiAuthorityProvider(AuthorityProvider):
         status = response.status_code
         if 200 <= status < 300:
             return
-        said = _message(response)
+        said = redact(_message(response), self.key)
         said = f": {said}" if said else ""
         if status in (401, 403):
             raise AuthorityAuthError(
@@ -133,7 +134,9 @@ class OpenPageRankProvider(ApiAuthorityProvider):
         code = body.get("status_code")
         if code in (401, 403, 429):  # an error reported in the body of an HTTP 200
             raise (AuthorityQuotaError if code == 429 else AuthorityAuthError)(
-                self.name, f"{self.label} refused the request ({code}: {body.get('error', '')})"
+                self.name,
+                f"{self.label} refused the request "
+                f"({code}: {redact(str(body.get('error', '')), self.key)})",
             )
         items = [item for item in body["response"] if isinstance(item, dict)]
         by_domain = {str(item.get("domain", "")).lower(): item for item in items}
@@ -238,6 +241,17 @@ def _number(value: Any) -> float | None:
 def _moz_domain(item: Mapping[str, Any]) -> str:
     name = str(item.get("root_domain") or item.get("page") or "").lower()
     return name.split("/", 1)[0].removeprefix("www.")
+
+
+def redact(text: str, key: str) -> str:
+    """``text`` without the key (nor, for a Basic token, its decoded parts), should an API
+    quote it back in an error."""
+    secrets = {key}
+    with contextlib.suppress(ValueError):  # not base64, or not text
+        secrets.update(base64.b64decode(key, validate=True).decode().split(":", 1))
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "[key]")
+    return text
 
 
 def _message(response: httpx.Response) -> str:
