@@ -21,7 +21,7 @@ from prospector.discover.classify import classify_page
 from prospector.discover.matching import best_target
 from prospector.discover.opportunities import confirm_dead
 from prospector.discover.prospects import ProspectWriter
-from prospector.discover.runner import DiscoverySummary
+from prospector.discover.runner import DiscoverySummary, across_hosts
 from prospector.store import open_db
 from prospector.web.extract import extract
 from tests.cli_helpers import prospector
@@ -243,3 +243,18 @@ def test_suppressed_and_already_contacted_domains_are_held_with_the_reason(
             "quiet.example": "quiet.example is on the do-not-contact list",
             "busy.example": "busy.example was already contacted by another campaign",
         }
+
+
+def test_a_crawl_batch_takes_hosts_in_turn_and_keeps_each_hosts_order() -> None:
+    urls = [f"https://{host}.example/{n}" for host in "ab" for n in range(3)]
+    rows = [{"id": i, "url": url} for i, url in enumerate(urls)]  # a.example first, then b
+    order = [row["url"] for row in across_hosts(rows)]
+    assert order == [
+        "https://a.example/0",
+        "https://b.example/0",
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://a.example/2",
+        "https://b.example/2",
+    ]
+    assert across_hosts([]) == []

@@ -98,9 +98,7 @@ class ProspectWriter:
             (self.tally.held if reason else self.tally.prospects)[kind] += 1
 
     def _merge(self, kind: str, url: str, evidence: dict[str, Any], key: str) -> bool:
-        existing = [
-            row for row in self.store.prospects(self.campaign.name, kind) if row["url"] == url
-        ]
+        existing = self.store.prospects(self.campaign.name, kind, url=url)
         if not existing:
             return False
         row = existing[0]
@@ -120,16 +118,11 @@ class ProspectWriter:
         return True
 
     def _ours_contacted(self, domain: str) -> bool:
-        rows = self.store.prospects(self.campaign.name, states=CONTACTED)
-        return any(row["domain"] == domain for row in rows)
+        return bool(self.store.prospects(self.campaign.name, states=CONTACTED, domain=domain))
 
     def _domain_limit(self, kind: str, domain: str) -> str | None:
         """None when the domain has room; otherwise why not (after superseding if it wins)."""
-        active = [
-            row
-            for row in self.store.prospects(self.campaign.name, states=ACTIVE)
-            if row["domain"] == domain
-        ]
+        active = self.store.prospects(self.campaign.name, states=ACTIVE, domain=domain)
         if len(active) < self.per_domain:
             return None
         weakest = min(active, key=lambda row: (PRIORITY.get(row["type"], 0), -row["id"]))

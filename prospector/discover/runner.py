@@ -199,9 +199,10 @@ class _Job:
         done = 0
         while True:
             budget = self.conf.max_pages_per_run - self.summary.pages - self.summary.failed
-            batch = self.store.pending_candidates(self.campaign.name, limit=min(200, budget))
+            pending = self.store.pending_candidates(self.campaign.name, limit=1000)
+            batch = across_hosts(pending)[: max(0, min(200, budget))]
             if not batch or budget <= 0:
-                if batch:
+                if pending:
                     self.summary.notes.append(
                         f"page budget of {self.conf.max_pages_per_run} reached; "
                         "the next run continues"
@@ -213,11 +214,7 @@ class _Job:
                 async with limit:
                     await self._visit(row)
                 done += 1
-                self.progress(
-                    "pages",
-                    done,
-                    done + len(self.store.pending_candidates(self.campaign.name, limit=1000)),
-                )
+                self.progress("pages", done, done + self.store.pending_count(self.campaign.name))
 
             await asyncio.gather(*(one(row) for row in batch))
 
@@ -374,3 +371,17 @@ def _page_evidence(extraction: Extraction, page_type: PageType) -> dict[str, Any
         },
         "classification": page_type.as_dict(),
     }
+
+
+def across_hosts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Candidates taken one host at a time in turn (each host's own order kept), so the
+    concurrent fetches of a batch go to different hosts instead of queueing behind one
+    host's politeness gap."""
+    by_host: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_host.setdefault(host_of(row["url"]), []).append(row)
+    queues = list(by_host.values())
+    out: list[dict[str, Any]] = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[turn] for q in queues if turn < len(q))
+    return out

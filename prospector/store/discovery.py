@@ -54,6 +54,12 @@ class DiscoveryStore(StoreBase):
             )
         )
 
+    def pending_count(self, campaign: str) -> int:
+        row = self.db.execute(
+            "SELECT count(*) FROM candidates WHERE campaign = ? AND state = 'new'", [campaign]
+        ).fetchone()
+        return int(row[0])
+
     def finish_candidate(self, candidate_id: int, state: str, detail: str = "") -> None:
         with self.transaction():
             self.db.execute(

@@ -65,14 +65,19 @@ class ProspectsStore(StoreBase):
         campaign: str | None = None,
         kind: str | None = None,
         states: Sequence[str] | None = None,
+        *,
+        url: str | None = None,
+        domain: str | None = None,
     ) -> list[dict[str, Any]]:
         where, args = ["1 = 1"], []
-        if campaign:
-            where.append("campaign = ?")
-            args.append(campaign)
-        if kind:
-            where.append("type = ?")
-            args.append(kind)
+        for column, value in (("campaign", campaign), ("type", kind)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        for column, value in (("url", url), ("domain", domain)):
+            if value is not None:  # indexed lookups: (campaign, type, url), (campaign, domain)
+                where.append(f"{column} = ?")
+                args.append(value)
         if states:
             where.append(f"state IN ({', '.join('?' for _ in states)})")
             args.extend(states)
