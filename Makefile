@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamps
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint setup test-setup browser dovecot clean
+.PHONY: demo test soak lint setup test-setup browser dovecot clean
 
 ## make demo: set everything up, then run the offline demo.
 demo: setup
@@ -15,6 +15,10 @@ demo: setup
 ## make test: set up with test dependencies and Dovecot, then run the whole suite.
 test: test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make soak: set up like test, then the soak: the agent for a compressed week (~7 minutes).
+soak: test-setup
+	$(BIN)/python -m pytest -m soak -rP tests/test_soak.py
 
 ## make lint: ruff and mypy, clean.
 lint: test-setup

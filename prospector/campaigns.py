@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from prospector.errors import CampaignError
-from prospector.validation import Strict, read_toml, validate
+from prospector.errors import CampaignError, TemplateError
+from prospector.validation import (
+    Strict,
+    has_control,
+    printable,
+    read_toml_text,
+    url_problem,
+    validate,
+)
 
 OpportunityType = Literal["broken_link", "resource_page", "guest_post"]
 OPPORTUNITY_TYPES: tuple[OpportunityType, ...] = ("broken_link", "resource_page", "guest_post")
@@ -19,9 +25,9 @@ _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+$")
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"'{value}' is not an absolute http(s) URL")
+    problem = url_problem(value)
+    if problem is not None:
+        raise ValueError(f"'{printable(value, 100)}' is not an absolute http(s) URL: {problem}")
     return value
 
 
@@ -68,15 +74,31 @@ class Footprints(Strict):
         return value
 
 
+def _file_name(value: str) -> str:
+    if has_control(value):
+        raise ValueError("a template file name must not contain control characters")
+    return value
+
+
 class Templates(Strict):
     broken_link: str = "broken_link.j2"
     resource_page: str = "resource_page.j2"
     guest_post: str = "guest_post.j2"
 
+    @field_validator("broken_link", "resource_page", "guest_post")
+    @classmethod
+    def _names(cls, value: str) -> str:
+        return _file_name(value)
+
 
 class FollowUp(Strict):
     after_days: int = Field(ge=1, le=90)
     template: str = Field(min_length=1)
+
+    @field_validator("template")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _file_name(value)
 
 
 class Limits(Strict):
@@ -184,8 +206,12 @@ class Campaign(Strict):
 def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
     """Load and validate one campaign file; templates it names must exist and render against
     sample values (a TemplateError names the template file and line)."""
-    data = read_toml(path, CampaignError)
-    text = path.read_text(encoding="utf-8")
+    data, text = read_toml_text(path, CampaignError)
+    if not data:
+        raise CampaignError(
+            f"{path}: the campaign is empty: it needs at least name, targets, keywords and "
+            "opportunity_types (see campaigns/example.toml)"
+        )
     campaign = validate(
         Campaign,
         data,
@@ -195,30 +221,59 @@ def load_campaign(path: Path, templates_dir: Path | None = None) -> Campaign:
         context={"stem": path.stem},
     )
     if templates_dir is not None:
-        missing = [n for n in campaign.template_names() if not (templates_dir / n).is_file()]
-        if missing:
-            raise CampaignError(
-                f"{path}: templates: not found in {templates_dir}: {', '.join(missing)}"
-            )
-        from prospector.outreach.templates import check_template  # no import cycle
-
-        for kind in campaign.opportunity_types:
-            check_template(templates_dir / getattr(campaign.templates, kind), kind)
-        for followup in campaign.followups:
-            check_template(templates_dir / followup.template, "followup")
+        _check_templates(path, campaign, templates_dir)
     return campaign.model_copy(update={"path": path.resolve()})
+
+
+def _check_templates(path: Path, campaign: Campaign, templates_dir: Path) -> None:
+    folders = [n for n in campaign.template_names() if (templates_dir / n).is_dir()]
+    if folders:
+        raise CampaignError(
+            f"{path}: templates: {templates_dir / folders[0]} is a directory, not a template"
+        )
+    missing = [n for n in campaign.template_names() if not (templates_dir / n).is_file()]
+    if missing:
+        raise CampaignError(
+            f"{path}: templates: not found in {templates_dir}: {', '.join(missing)}"
+        )
+    from prospector.outreach.templates import check_template  # no import cycle
+
+    roles: list[tuple[str, str]] = [
+        (getattr(campaign.templates, kind), kind) for kind in campaign.opportunity_types
+    ]
+    roles += [(followup.template, "followup") for followup in campaign.followups]
+    for name, role in roles:
+        try:
+            check_template(templates_dir / name, role)
+        except RecursionError:  # Jinja's parser and compiler recurse on nesting
+            raise TemplateError(
+                f"{templates_dir / name}: blocks or expressions nested too deeply"
+            ) from None
 
 
 def campaign_path(campaigns_dir: Path, name: str) -> Path:
     return campaigns_dir / f"{name}.toml"
 
 
-def load_named(campaigns_dir: Path, name: str, templates_dir: Path | None = None) -> Campaign:
+def known_campaigns(campaigns_dir: Path) -> list[str]:
+    """The names of the campaign files in ``campaigns_dir``."""
+    return sorted(p.stem for p in campaigns_dir.glob("*.toml") if p.is_file())
+
+
+def require_campaign(campaigns_dir: Path, name: str) -> Path:
+    """The file of the campaign ``name``; CampaignError when there is none (a name that is not
+    a campaign name, such as ``../x``, never leaves the folder)."""
     path = campaign_path(campaigns_dir, name)
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in campaigns_dir.glob("*.toml"))) or "none"
-        raise CampaignError(f"no campaign '{name}' in {campaigns_dir} (known: {known})")
-    return load_campaign(path, templates_dir)
+    if _NAME.match(name) and path.is_file():
+        return path
+    if _NAME.match(name) and path.is_dir():
+        raise CampaignError(f"{path}: is a directory, not a campaign file")
+    known = ", ".join(known_campaigns(campaigns_dir)) or "none"
+    raise CampaignError(f"no campaign '{printable(name)}' in {campaigns_dir} (known: {known})")
+
+
+def load_named(campaigns_dir: Path, name: str, templates_dir: Path | None = None) -> Campaign:
+    return load_campaign(require_campaign(campaigns_dir, name), templates_dir)
 
 
 def load_all(campaigns_dir: Path, templates_dir: Path | None = None) -> list[Campaign]:

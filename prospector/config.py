@@ -13,7 +13,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -32,7 +32,7 @@ from prospector.mail_settings import Weekday as Weekday
 from prospector.schedule_settings import JOBS as JOBS
 from prospector.schedule_settings import ScheduleSettings as ScheduleSettings
 from prospector.schedule_settings import cron_trigger as cron_trigger
-from prospector.validation import Strict, read_toml, validate
+from prospector.validation import Strict, read_toml_text, validate
 
 ENV_PREFIX = "PROSPECTOR_"
 ENV_RESERVED = {"PROSPECTOR_CONFIG", "PROSPECTOR_DEBUG", "PROSPECTOR_USER"}
@@ -117,6 +117,7 @@ class BrowserSettings(Strict):
     cdp_endpoint: str = ""
     ws_endpoint: str = ""
     headless: bool = True
+    sandbox: Literal["auto", "on", "off"] = "auto"
     navigation_timeout_s: float = Field(30.0, gt=0)
     contexts: int = Field(2, ge=1, le=32)
     block_resources: list[ResourceType] = Field(default_factory=lambda: list(DEFAULT_BLOCKED))
@@ -140,6 +141,10 @@ def _api_url(value: str) -> str:
     if not value:
         return value
     parts = urlsplit(value)
+    if "@" in parts.netloc:  # never echoed: the part before '@' may be a password
+        raise ValueError(
+            "must not carry a user name or password (secrets come from the environment)"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"'{value}' is not an http(s):// URL")
     if parts.query or parts.fragment:
@@ -233,9 +238,7 @@ class WaybackSettings(Strict):
     @field_validator("availability_url", "cdx_url", "snapshot_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"'{value}' is not an http(s) URL")
-        return value.rstrip("/")
+        return _api_url(value)
 
 
 AuthorityProvider = Literal["ranks", "open_pagerank", "moz", "link_graph"]
@@ -284,6 +287,11 @@ class AuthoritySettings(Strict):
     @classmethod
     def _env(cls, value: str) -> str:
         return env_name(value, "the key's variable")
+
+    @field_validator("open_pagerank_endpoint", "moz_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        return _api_url(value)
 
 
 class ContactSettings(Strict):
@@ -354,7 +362,7 @@ def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     named = env.get("PROSPECTOR_CONFIG")
     if named:
         return Path(named)
-    return DEFAULT_FILE if DEFAULT_FILE.is_file() else None
+    return DEFAULT_FILE if DEFAULT_FILE.exists() else None  # a folder by that name: an error
 
 
 def load_settings(
@@ -371,9 +379,11 @@ def load_settings(
     base = Path.cwd()
     if path is not None:
         if not path.is_file():
-            raise ConfigError(f"{path}: config file not found")
-        data = read_toml(path, ConfigError)
-        text = path.read_text(encoding="utf-8")
+            problem = (
+                "is a directory, not a config file" if path.is_dir() else "config file not found"
+            )
+            raise ConfigError(f"{path}: {problem}")
+        data, text = read_toml_text(path, ConfigError)
         base = path.resolve().parent
         validate(Settings, data, source=str(path), error=ConfigError, text=text)
     env_data = env_overrides(env)
@@ -381,7 +391,7 @@ def load_settings(
         try:
             validate(Settings, _merge(data, env_data), source="environment", error=ConfigError)
         except ConfigError as exc:
-            raise ConfigError(_name_variables(str(exc))) from None
+            raise ConfigError(_name_variables(str(exc), env_names(env))) from None
     merged = _merge(_merge(data, env_data), dict(overrides or {}))
     settings = validate(
         Settings, merged, source=str(path or "settings"), error=ConfigError, text=text
@@ -389,20 +399,29 @@ def load_settings(
     return _absolute(settings, base, path)
 
 
-def _name_variables(message: str) -> str:
-    """'environment: fetch.timeout_s: ...' -> 'environment: PROSPECTOR_FETCH__TIMEOUT_S: ...'."""
+def _name_variables(message: str, names: Iterable[str]) -> str:
+    """'environment: fetch.timeout_s: ...' -> 'environment: PROSPECTOR_FETCH__TIMEOUT_S: ...':
+    the variable that set the key (or set something inside it)."""
+    paths = {name: name[len(ENV_PREFIX) :].lower().split("__") for name in sorted(names)}
 
     def name(match: re.Match[str]) -> str:
-        key = match.group(1)
-        return f"environment: {ENV_PREFIX}{key.upper().replace('.', '__')}:"
+        key = [part for part in re.sub(r"\[\d+\]", "", match.group(1)).split(".") if part]
+        found = next((n for n, p in paths.items() if p[: len(key)] == key), None)
+        found = found or next((n for n, p in paths.items() if key[: len(p)] == p), None)
+        return f"environment: {found or ENV_PREFIX + '__'.join(key).upper()}:"
 
-    return re.sub(r"^environment: ([a-z0-9_.]+):", name, message, flags=re.MULTILINE)
+    return re.sub(r"^environment: ([^:\s]+):", name, message, flags=re.MULTILINE)
+
+
+def env_names(env: Mapping[str, str]) -> list[str]:
+    """The variables that override settings."""
+    return [n for n in env if n.startswith(ENV_PREFIX) and n not in ENV_RESERVED]
 
 
 def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     """``PROSPECTOR_FETCH__TIMEOUT_S=5`` -> ``{"fetch": {"timeout_s": 5}}``."""
     out: dict[str, Any] = {}
-    for name, raw in env.items():
+    for name, raw in sorted(env.items()):  # a whole section before its keys
         if not name.startswith(ENV_PREFIX) or name in ENV_RESERVED:
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
@@ -411,8 +430,14 @@ def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         if path[0] not in Settings.model_fields or path[0] == "source":
             raise ConfigError(f"environment: {name}: unknown setting '{'.'.join(path)}'")
         node = out
-        for part in path[:-1]:
+        for depth, part in enumerate(path[:-1], start=1):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                whole = ENV_PREFIX + "__".join(path[:depth]).upper()
+                raise ConfigError(
+                    f"environment: {name}: {whole} already sets {'.'.join(path[:depth])} "
+                    "as a whole: set one of the two"
+                )
         node[path[-1]] = _parse_env_value(raw)
     return out
 
@@ -445,7 +470,13 @@ def _absolute(settings: Settings, base: Path, source: Path | None) -> Settings:
         value = getattr(holder, keys[-1])
         if value is None:
             continue
-        value = Path(value).expanduser()
+        try:
+            value = Path(value).expanduser()
+        except RuntimeError:  # '~name/...' for a user that does not exist, or no home
+            where = str(source) if source else "settings"
+            raise ConfigError(
+                f"{where}: {'.'.join(keys)}: '{value}': cannot expand '~' (no such user)"
+            ) from None
         resolved = value if value.is_absolute() else base / value
         if len(keys) == 1:
             update[keys[0]] = resolved

@@ -4,6 +4,7 @@ downloads, and a remote browser reached over CDP."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ import pytest
 
 from prospector.config import Settings, load_settings
 from prospector.demo.server import DemoWeb
-from prospector.web.browser import open_browser, spki_hashes
+from prospector.errors import BrowserError
+from prospector.web.browser import open_browser, sandboxed, spki_hashes
+from prospector.web.render import RenderFailure, render_url
 from tests.conftest import settings_for
 from tests.local_server import LocalServer, fixed, page
 
@@ -169,3 +172,52 @@ def test_a_remote_browser_over_cdp_gets_the_same_guard(demo_web: DemoWeb, tmp_pa
         remote.terminate()
         remote.wait(10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "euid", "expected"),
+    [("auto", 1000, True), ("auto", 0, False), ("on", 0, True), ("off", 1000, False)],
+)
+def test_chromium_keeps_its_sandbox_unless_running_as_root_or_told_off(
+    setting: str, euid: int, expected: bool
+) -> None:
+    conf = load_settings(None, env={}, overrides={"browser": {"sandbox": setting}}).browser
+    assert sandboxed(conf, euid) is expected
+
+
+def test_a_sandbox_chromium_cannot_start_gives_one_line_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root is refused Chromium's sandbox")
+    settings = load_settings(
+        None,
+        env={},
+        overrides={"database": str(tmp_path / "p.db"), "browser": {"sandbox": "on"}},
+    )
+
+    async def start() -> None:
+        async with open_browser(settings):
+            pass
+
+    with pytest.raises(BrowserError) as caught:
+        asyncio.run(start())
+    message = str(caught.value)
+    assert "\n" not in message and 'browser.sandbox = "off"' in message
+
+
+def test_only_http_pages_are_loaded_never_local_files_or_data_urls(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.html"
+    secret.write_text("<title>local secret</title><a href='http://x.example/'>x</a>")
+    settings = load_settings(None, env={}, overrides={"database": str(tmp_path / "p.db")})
+    urls = [secret.as_uri(), "data:text/html,<title>data</title>", "chrome://version/"]
+
+    async def go() -> tuple[list[object], list[object]]:
+        async with open_browser(settings) as session:
+            rendered = [await render_url(session, url) for url in urls]
+            settled = [await session.settle(url) for url in urls]
+        return rendered, settled
+
+    rendered, settled = asyncio.run(go())
+    assert all(isinstance(r, RenderFailure) and "http(s)" in r.reason for r in rendered)
+    assert settled == [None, None, None]

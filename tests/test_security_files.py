@@ -88,20 +88,24 @@ def test_everything_private_is_created_private_even_under_umask_0(tmp_path: Path
     assert all(mode & 0o077 == 0 for mode in modes.values()), modes  # nothing else leaks
 
 
-def test_the_cli_creates_a_private_database_under_umask_0(tmp_path: Path) -> None:
-    database = tmp_path / "new" / "place" / "prospector.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTOR_")}
-    env["PROSPECTOR_DATABASE"] = str(database)
-    done = subprocess.run(
-        [sys.executable, "-m", "prospector", "prospects", "--json"],
-        cwd=tmp_path,
-        env=env,
+def under_umask_0(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``prospector ARGS`` in a fresh process whose umask grants everyone everything."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "prospector", *args],
+        cwd=cwd,
+        env={**clean, **env},
         umask=0,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_cli_creates_a_private_database_under_umask_0(tmp_path: Path) -> None:
+    database = tmp_path / "new" / "place" / "prospector.db"
+    done = under_umask_0(tmp_path, "prospects", "--json", PROSPECTOR_DATABASE=str(database))
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
     assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
@@ -109,17 +113,7 @@ def test_the_cli_creates_a_private_database_under_umask_0(tmp_path: Path) -> Non
 
 
 def test_init_under_umask_0_leaves_nothing_others_can_write(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTOR_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "prospector", "init", str(tmp_path / "work")],
-        cwd=tmp_path,
-        env=env,
-        umask=0,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = under_umask_0(tmp_path, "init", str(tmp_path / "work"))
     assert done.returncode == 0, done.stderr
     made = [tmp_path / "work", *(tmp_path / "work").rglob("*")]
     assert len(made) > 5

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -206,6 +207,20 @@ def test_csv_exports_defuse_every_formula_and_control_character(world: Any, tmp_
     assert "'  =1+1" in titles and "'\uff1d1+1" in titles and "ok;=1+1" in titles
     assert '"ok;=1+1"' in paths["prospects"].read_text(encoding="utf-8")
     assert "[2J=1+1" in titles  # the ESC dropped
+
+
+def test_the_prospects_csv_listing_defuses_formulas_and_control_characters(world: Any) -> None:
+    _, config = world
+    done = prospector("--config", str(config), "prospects", "--csv")
+    assert done.returncode == 0, done.stderr
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", done.stdout)
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == len(MARKUP) + len(FORMULAS)
+    for cell in (value for row in rows for value in row.values()):
+        start = cell.lstrip(" ")[:1]
+        assert start not in ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d"), repr(cell)
+    campaigns = {row["campaign"] for row in rows}
+    assert "'-2+3+cmd|' /C calc'!A0" in campaigns  # kept, made inert
 
 
 def test_json_report_round_trips_hostile_text_and_escapes_control_characters(

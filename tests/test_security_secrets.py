@@ -233,3 +233,25 @@ def test_a_search_api_that_echoes_the_key_does_not_get_it_into_the_error(
         asyncio.run(ask())
     assert "rejected the API key" in str(caught.value)
     assert leaks(tmp_path, forms(BRAVE_KEY), str(caught.value)) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("search", "searxng_url"),
+        ("search", "brave_endpoint"),
+        ("authority", "moz_endpoint"),
+        ("authority", "open_pagerank_endpoint"),
+        ("wayback", "cdx_url"),
+    ],
+)
+def test_a_password_written_into_an_endpoint_url_is_refused_without_being_echoed(
+    section: str, key: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "prospector.toml"
+    config.write_text(tomli_w.dumps({section: {key: "https://admin:hunter2@api.example/v1"}}))
+    done = prospector("--config", str(config), "doctor")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and f"{section}.{key}" in done.stderr, done.stderr
+    assert "secrets come from the environment" in done.stderr
+    assert "hunter2" not in done.stderr + done.stdout

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from prospector.campaigns import load_named
+from prospector.cli.args import check_url
 from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.errors import UserError
@@ -74,6 +75,8 @@ def page(
 ) -> None:
     """A page as Prospector sees it: links with placement and visibility, canonical,
     robots, emails, authors, and its page type with the signals behind it."""
+    if "://" in target and not Path(target).exists():
+        check_url(target, "URL")
     settings = state(ctx).settings()
     keywords: list[str] = []
     if campaign:

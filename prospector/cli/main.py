@@ -37,6 +37,8 @@ from prospector.errors import ProspectorError
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+PROG = "prospector"
+DEBUG_HINT = "set PROSPECTOR_DEBUG=1 for the traceback"
 
 app = typer.Typer(
     name="prospector",
@@ -99,11 +101,23 @@ audit.register(app)
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app inside the error boundary.
 
-    Typer handles usage errors itself (exit 2); everything raised by the core lands here.
+    Everything that goes wrong ends here as one line on stderr (``error: ...``) and an exit
+    code: usage errors (bad options, arguments and values, found by click) exit 2, errors of
+    the core exit with their ``exit_code``, anything else is a bug (70).
     """
     debug = os.environ.get("PROSPECTOR_DEBUG", "") not in ("", "0")
     try:
-        app(args=argv)
+        code = app(args=argv, prog_name=PROG, standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors: bad options, values, commands
+        code = int(getattr(exc, "exit_code", 2))
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no command given: the help is the answer
+            help_text = exc.format_message().strip()  # empty when rich has printed it already
+            if help_text:
+                typer.echo(help_text)
+            sys.exit(code)
+        _fail(usage_line(exc), code)
+    except typer.Abort:
+        _fail("aborted", 1)
     except ProspectorError as exc:
         if debug:
             raise
@@ -113,14 +127,29 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the boundary: a bug is reported, not dumped
         if debug:
             raise
-        _fail(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(set PROSPECTOR_DEBUG=1 for the traceback)",
-            EXIT_INTERNAL,
-        )
+        what = f"{type(exc).__name__}: {_one_line(str(exc))}"
+        _fail(f"internal error: {what} ({DEBUG_HINT})", EXIT_INTERNAL)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error as one line: the command, what is wrong, where help is."""
+    message = _one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return f"{ctx.command_path}: {message} (see '{ctx.command_path} --help')"
+    return message
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _fail(message: str, code: int) -> None:
-    for line in message.splitlines() or [message]:
-        sys.stderr.write(f"error: {line}\n")
+    """``error: ...`` for each problem (one per line); a control character in a message (it
+    may quote a file or an argument) is shown escaped, never sent to the terminal."""
+    for line in message.strip("\n").split("\n"):
+        visible = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
+        sys.stderr.write(f"error: {visible}\n")
     sys.exit(code)

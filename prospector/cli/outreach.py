@@ -10,6 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from prospector.cli.args import (
+    MAX_ID,
+    MESSAGE_STATES,
+    check_campaign,
+    check_folder,
+    check_score,
+    check_states,
+)
 from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.errors import UserError
@@ -43,7 +51,10 @@ def _print_outcomes(outcomes: list[Outcome], as_json: bool) -> None:
         raise typer.Exit(1)
 
 
-IdsArg = Annotated[list[int] | None, typer.Argument(help="Prospect ids.", metavar="ID...")]
+IdsArg = Annotated[
+    list[int] | None,
+    typer.Argument(help="Prospect ids.", metavar="ID...", min=1, max=MAX_ID),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -63,9 +74,12 @@ def approve_cmd(
     follow-ups, which go out only while no reply has come)."""
     if bool(ids) == (all_above is not None):
         raise UserError("give prospect ids or --all-above SCORE (one of the two)")
-    outcomes = approve(
-        state(ctx).settings(), ids or [], actor=actor(), above=all_above, campaign=campaign
-    )
+    if campaign is not None and all_above is None:
+        raise UserError("--campaign goes with --all-above (ids name their prospects already)")
+    check_score(all_above, "--all-above")
+    settings = state(ctx).settings()
+    check_campaign(settings, campaign)
+    outcomes = approve(settings, ids or [], actor=actor(), above=all_above, campaign=campaign)
     if not outcomes:
         console.print("nothing to approve")
         return
@@ -74,7 +88,9 @@ def approve_cmd(
 
 def reject_cmd(
     ctx: typer.Context,
-    ids: Annotated[list[int], typer.Argument(help="Prospect ids.", metavar="ID...")],
+    ids: Annotated[
+        list[int], typer.Argument(help="Prospect ids.", metavar="ID...", min=1, max=MAX_ID)
+    ],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept with the prospect).")],
     as_json: JsonOpt = False,
 ) -> None:
@@ -84,7 +100,9 @@ def reject_cmd(
 
 def edit_cmd(
     ctx: typer.Context,
-    prospect_id: Annotated[int, typer.Argument(help="The prospect's id.", metavar="ID")],
+    prospect_id: Annotated[
+        int, typer.Argument(help="The prospect's id.", metavar="ID", min=1, max=MAX_ID)
+    ],
 ) -> None:
     """Edit a prospect's draft in $EDITOR (or $VISUAL); it is checked again on save, and an
     edited approved draft needs approving again."""
@@ -104,6 +122,9 @@ def send_cmd(
     """Send approved pitches and due follow-ups over SMTP, within the send window, the
     daily caps and the gap; interrupted sends are reconciled first, never resent blindly."""
     settings = state(ctx).settings()
+    check_campaign(settings, campaign)
+    if dry_run:
+        check_folder(settings.outbox_dir, "outbox_dir")
 
     def progress(line: str) -> None:
         if not as_json:
@@ -165,7 +186,10 @@ def outbox_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Messages: drafts, the approved queue, what went out and what needs a decision."""
-    with open_db(state(ctx).settings().database) as store:
+    check_states(states, MESSAGE_STATES)
+    settings = state(ctx).settings()
+    check_campaign(settings, campaign)
+    with open_db(settings.database) as store:
         rows = store.messages(states or None, campaign)
     if as_json:
         print_json(rows)
@@ -196,7 +220,10 @@ def _when(row: dict[str, Any]) -> str:
 
 def resolve_cmd(
     ctx: typer.Context,
-    message_id: Annotated[int, typer.Argument(help="The message's id (see 'outbox').")],
+    message_id: Annotated[
+        int,
+        typer.Argument(help="The message's id (see 'outbox').", metavar="ID", min=1, max=MAX_ID),
+    ],
     sent: Annotated[
         bool | None,
         typer.Option(

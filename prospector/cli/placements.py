@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from prospector.cli.args import MAX_ID, check_campaign, check_url
 from prospector.cli.output import console, print_json
 from prospector.cli.outreach import actor
 from prospector.cli.state import state
@@ -27,7 +28,9 @@ app = typer.Typer(
 
 def placed(
     ctx: typer.Context,
-    prospect_id: Annotated[int, typer.Argument(help="The prospect's id.", metavar="ID")],
+    prospect_id: Annotated[
+        int, typer.Argument(help="The prospect's id.", metavar="ID", min=1, max=MAX_ID)
+    ],
     url: Annotated[str, typer.Argument(help="The page the link is on.", show_default=False)],
     target: Annotated[
         str | None,
@@ -42,6 +45,8 @@ def placed(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Record that a prospect placed our link on URL; 'prospector verify' checks it from now on."""
+    check_url(url, "URL")
+    check_url(target, "--target")
     out = place(
         state(ctx).settings(), prospect_id, url, target=target, anchor=anchor, actor=actor()
     )
@@ -75,7 +80,9 @@ def links(
     """Earned links with their state and last check (or a subcommand: add, import, show)."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = list_placements(state(ctx).settings(), campaign=campaign, states=states or None)
+    settings = state(ctx).settings()
+    check_campaign(settings, campaign)
+    rows = list_placements(settings, campaign=campaign, states=states or None)
     if as_json:
         print_json(rows)
         return
@@ -120,6 +127,8 @@ def add(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Add a link we already have, to be verified from now on."""
+    check_url(url, "URL")
+    check_url(target, "--target")
     out = add_link(
         state(ctx).settings(), url, target=target, anchor=anchor, campaign=campaign, actor=actor()
     )
@@ -171,7 +180,9 @@ def import_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    placement_id: Annotated[int, typer.Argument(help="The link's id.", metavar="ID")],
+    placement_id: Annotated[
+        int, typer.Argument(help="The link's id.", metavar="ID", min=1, max=MAX_ID)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Every field, as JSON.")] = False,
 ) -> None:
     """One earned link: its state, every check with its reasons, and its events (--json:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from prospector.cli.args import check_since
 from prospector.cli.output import console, err_console, print_json
 from prospector.cli.state import state
 from prospector.report import Report, produce
@@ -43,6 +44,7 @@ def report(
 ) -> None:
     """The daily report: new prospects best first, the funnel, reply and placement rates,
     link velocity, referring domains, anchors, rel mix and each campaign."""
+    check_since(since)
     out = produce(
         state(ctx).settings(),
         since=since,

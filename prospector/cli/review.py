@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from typing import Annotated, Any
 
@@ -11,11 +9,20 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from prospector.cli.args import (
+    MAX_ID,
+    PROSPECT_STATES,
+    check_campaign,
+    check_score,
+    check_since,
+    check_states,
+)
 from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.errors import UserError
 from prospector.pipeline import list_prospects, prospect_details
 from prospector.qualify.score import key_reasons
+from prospector.report.export import csv_text
 
 TYPES = ("broken_link", "resource_page", "guest_post", "reclaim")
 CSV_COLUMNS = ("id", "campaign", "type", "state", "score", "domain", "url", "reasons", "created_at")
@@ -45,8 +52,13 @@ def prospects(
         raise typer.BadParameter(f"must be one of {', '.join(TYPES)}", param_hint="--type")
     if as_json and as_csv:
         raise UserError("choose one of --json and --csv")
+    check_states(states, PROSPECT_STATES)
+    check_score(min_score, "--min-score")
+    check_since(since)
+    settings = state(ctx).settings()
+    check_campaign(settings, campaign)
     rows = list_prospects(
-        state(ctx).settings(),
+        settings,
         campaign=campaign,
         kind=kind,
         states=states or None,
@@ -57,12 +69,8 @@ def prospects(
         print_json(rows)
         return
     if as_csv:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "reasons": " | ".join(reasons(row))})
-        sys.stdout.write(out.getvalue())
+        # guarded as the report's CSV is: a page title is not a spreadsheet formula
+        sys.stdout.write(csv_text(({**row, "reasons": reasons(row)} for row in rows), CSV_COLUMNS))
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("id", "score", "type", "state", "url", "why"):
@@ -94,7 +102,9 @@ def reasons(row: dict[str, Any]) -> list[str]:
 
 def show(
     ctx: typer.Context,
-    prospect_id: Annotated[int, typer.Argument(help="The prospect's id.", metavar="ID")],
+    prospect_id: Annotated[
+        int, typer.Argument(help="The prospect's id.", metavar="ID", min=1, max=MAX_ID)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Every field, as JSON.")] = False,
 ) -> None:
     """One prospect: the page, the evidence, every score component with its reasons,

@@ -11,6 +11,7 @@ from rich.table import Table
 from prospector.cli.output import console, print_json
 from prospector.cli.state import state
 from prospector.doctor import run_checks
+from prospector.errors import UserError
 from prospector.workspace import init_workspace
 
 _MARK = {"ok": "[green]ok[/]", "fail": "[bold red]FAIL[/]", "skip": "[dim]skip[/]"}
@@ -21,7 +22,11 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite existing starter files.")] = False,
 ) -> None:
     """Write a starter config, campaign and templates, and create the database."""
-    result = init_workspace(directory, force=force)
+    try:
+        result = init_workspace(directory, force=force)
+    except OSError as exc:  # the folder cannot be made or written to
+        where = exc.filename or directory
+        raise UserError(f"{where}: cannot set up here: {exc.strerror or exc}") from None
     for path in result.written:
         console.print(f"wrote   {path}")
     for path in result.kept:

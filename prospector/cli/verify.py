@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from prospector.cli.args import check_campaign, check_url
 from prospector.cli.output import console, print_json, progress_bar
 from prospector.cli.outreach import actor
 from prospector.cli.state import state
@@ -90,7 +91,9 @@ def syndication(
     """Syndicated copies with their latest verdict (or a subcommand: add)."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = list_copies(state(ctx).settings(), campaign)
+    settings = state(ctx).settings()
+    check_campaign(settings, campaign)
+    rows = list_copies(settings, campaign)
     if as_json:
         print_json(rows)
         return
@@ -133,6 +136,8 @@ def add(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Add a syndicated copy to check (adding a known one again updates what it requires)."""
+    check_url(url, "URL")
+    check_url(original, "--original")
     out = add_copy(
         state(ctx).settings(),
         url,

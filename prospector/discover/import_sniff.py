@@ -108,19 +108,61 @@ def candidate_delimiters(text: str) -> list[str]:
 
 
 def records(text: str, delimiter: str) -> Iterator[Record]:
-    """Every non-blank CSV record with the line it starts on. Quoted fields may span lines."""
+    """Every non-blank CSV record with the line it starts on. Quoted fields may span lines; a
+    quoted field still open at the end of the file is an unreadable record, not data."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     previous = 0
+    last: Record | None = None  # held back one record: only the last can be left open
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             line, previous = previous + 1, reader.line_num
-            yield Record(line, None, f"unreadable CSV: {exc}")
+            if last is not None:
+                yield last
+            last = Record(line, None, f"unreadable CSV: {exc}")
             continue
         line, previous = previous + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
-        yield Record(line, cells)
+        if last is not None:
+            yield last
+        last = Record(line, cells)
+    if last is not None and last.cells and _ends_open(text, delimiter):
+        last = Record(last.line, None, UNCLOSED_QUOTE)
+    if last is not None:
+        yield last
+
+
+UNCLOSED_QUOTE = (
+    "unreadable CSV: a quoted field runs to the end of the file (a closing quote missing)"
+)
+
+
+def _ends_open(text: str, delimiter: str) -> bool:
+    """Does the file end inside a quoted field? (The lenient reader keeps such a field, with
+    the line breaks it swallowed; the strict one says so.)"""
+    if text.count('"') % 2 == 0:  # an open quote leaves an odd number of them
+        return False
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in strict:
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def other_delimiter(cells: list[str], width: int, delimiter: str) -> str | None:
+    """The delimiter a one-field row is really split by, when the header is split by another:
+    ``a;b;c`` under an ``a,b,c`` header reads as one field holding the whole row."""
+    if len(cells) != 1 or width < 2:
+        return None
+    for other in DELIMITERS:
+        if other != delimiter and other in cells[0]:
+            split = next(csv.reader([cells[0]], delimiter=other, strict=False), [])
+            if len(split) == width:
+                return other
+    return None

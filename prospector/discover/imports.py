@@ -31,13 +31,14 @@ from prospector.discover.import_sniff import (
     candidate_delimiters,
     decode,
     explicit_delimiter,
+    other_delimiter,
     records,
 )
 from prospector.errors import ImportFormatError
 from prospector.store import open_db
 from prospector.store.discovery import Candidate
 from prospector.store.imports import Backlink
-from prospector.web.fetch import invalid_url
+from prospector.validation import printable, url_problem
 from prospector.web.urls import normalize
 
 HEADER_SEARCH_RECORDS = 10  # a header may follow a few lines of report preamble
@@ -132,7 +133,7 @@ def _read_with(path: Path, text: str, delimiter: str, encoding: str) -> ParsedEx
     )
     targets: dict[str, str | BadRow] = {}
     for record in stream:
-        row = _row(record, columns, path.name, targets)
+        row = _row(record, columns, path.name, targets, delimiter)
         if isinstance(row, BadRow):
             parsed.bad.append(row)
         else:
@@ -140,8 +141,20 @@ def _read_with(path: Path, text: str, delimiter: str, encoding: str) -> ParsedEx
     return parsed
 
 
+def mixed_delimiters(row: str, header: str) -> str:
+    names = DELIMITER_NAMES
+    return (
+        f"the row is {names.get(row, repr(row))}-separated, "
+        f"the header {names.get(header, repr(header))}-separated"
+    )
+
+
 def _row(
-    record: Record, columns: ColumnMap, file_name: str, targets: dict[str, str | BadRow]
+    record: Record,
+    columns: ColumnMap,
+    file_name: str,
+    targets: dict[str, str | BadRow],
+    delimiter: str,
 ) -> Backlink | BadRow:
     if record.cells is None:
         return BadRow(record.line, record.error)
@@ -152,6 +165,9 @@ def _row(
             record.line,
             f"{len(cells)} fields where the header has {width} (an unquoted delimiter?)",
         )
+    mixed = other_delimiter(cells, width, delimiter)
+    if mixed is not None:
+        return BadRow(record.line, mixed_delimiters(mixed, delimiter))
 
     def cell(name: str) -> str:
         index = columns.fields.get(name)
@@ -195,7 +211,7 @@ def _checked_url(url: str, what: str, line: int) -> str | BadRow:
         return BadRow(line, f"no {what} URL")
     if len(url) > MAX_URL_CHARS:
         return BadRow(line, f"{what} URL longer than {MAX_URL_CHARS} characters")
-    reason = invalid_url(url)
+    reason = url_problem(url)
     if reason is None:
         try:
             return normalize(url)
@@ -203,8 +219,7 @@ def _checked_url(url: str, what: str, line: int) -> str | BadRow:
             reason = f"malformed URL: {exc}"
     if reason == "not a URL":
         reason = "not an absolute http(s) URL"
-    shown = url if len(url) <= 80 else url[:77] + "..."
-    return BadRow(line, f"{what} URL '{shown}': {reason}")
+    return BadRow(line, f"{what} URL '{printable(url)}': {reason}")
 
 
 def _nofollow(cell: Callable[[str], str]) -> bool | None:

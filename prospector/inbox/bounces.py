@@ -176,14 +176,15 @@ def flufl_failures(msg_bytes: bytes) -> tuple[list[str], list[str]] | None:
     logger = logging.getLogger("flufl.bounce")
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
-    parsed = email.message_from_bytes(msg_bytes, policy=email.policy.compat32)
     try:
+        parsed = email.message_from_bytes(msg_bytes, policy=email.policy.compat32)
         temporary, permanent = all_failures(parsed)
-    except Exception:  # ... and it is "nothing found" here
+    except Exception:  # ... and it is "nothing found" here (RecursionError included)
         return [], []
 
     def decoded(found: Iterable[bytes]) -> list[str]:
-        return sorted(a.decode("ascii", errors="replace") for a in found)
+        addresses = (a.decode("ascii", errors="replace").strip() for a in found)
+        return sorted(a for a in addresses if _ADDRESS.fullmatch(a))
 
     return decoded(temporary), decoded(permanent)
 

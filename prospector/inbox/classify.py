@@ -50,6 +50,9 @@ _SHORT_REQUEST_WORDS = 40
 # Intent and removal requests are judged on the start of the new text: a human reply's meaning
 # is not 20,000 characters in, and this bounds the work on hostile input.
 _JUDGED_CHARS = 5000
+# The body read for the new text: a reply's own words come first; a body past this is quoted
+# history, an attachment pasted in, or hostile, and the quote stripper's work grows with it.
+_BODY_CHARS = 200_000
 
 
 @dataclass
@@ -123,7 +126,7 @@ def classify(data: bytes, *, use_flufl: bool = True) -> Classification:
         base.failed_recipients = bounce.failed_recipients
         base.status_code = bounce.status_code
         return base
-    text = strip_quotes(body_text(mail.msg))
+    text = strip_quotes(body_text(mail.msg)[:_BODY_CHARS])
     base.reply_text = text
     auto = detect_auto_reply(mail, text)
     if auto is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 import lxml.html
@@ -37,6 +37,9 @@ __all__ = [
 # A marker put where an HTML quote (gmail_quote, blockquote, Outlook's reply header) was, so the
 # plain-text quote stripper cuts there.
 QUOTE_MARKER = "-----Original Message-----"
+# MIME parts nest this deep at most (real mail: a handful of levels; a forwarded bounce of a
+# forwarded message, perhaps ten).
+MAX_DEPTH = 50
 
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]{1,76}:)")
 # fmt: off
@@ -79,17 +82,14 @@ class ParsedMail:
 
 def parse_mail(data: bytes) -> ParsedMail:
     """Parse raw bytes; raise :class:`MailParseError` when they are not a mail message."""
-    head = data[:4096]
+    head = re.split(rb"\r?\n\r?\n", data[:4096].lstrip(b"\r\n"), maxsplit=1)[0]  # the headers
     if not data.strip():
         raise MailParseError("not an email message: the file is empty")
-    if b"\x00" in head:
+    if head.count(b"\x00") * 10 > len(head):  # stray NULs are still mail (a body may be UTF-16)
         raise MailParseError("not an email message: the file is binary")
     if not _HEADER_LINE.match(data.lstrip(b"\r\n")):
         raise MailParseError("not an email message: it does not start with mail headers")
-    try:
-        msg: Message = email.message_from_bytes(data, policy=email.policy.default)
-    except Exception:  # the modern parser has bugs on hostile input; compat32 is lenient
-        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    msg = _parse(data)
     names = {name.lower() for name in msg}
     if not names & _KNOWN_HEADERS:
         raise MailParseError("not an email message: no From, To, Subject or Date header")
@@ -105,6 +105,45 @@ def parse_mail(data: bytes) -> ParsedMail:
         in_reply_to=_first_id(header(msg, "In-Reply-To")),
         references=message_ids(header(msg, "References")),
     )
+
+
+def _parse(data: bytes) -> Message:
+    """The message, its MIME tree at most :data:`MAX_DEPTH` deep.
+
+    The standard parser recurses once per level of nesting (message/rfc822 inside
+    multipart inside ...), as does every walk over the tree afterwards; a mail nested deeper
+    than any real one is read as its top-level headers and its body as plain text.
+    """
+    msg: Message | None = None
+    for policy in (email.policy.default, email.policy.compat32):
+        try:
+            msg = email.message_from_bytes(data, policy=policy)
+            break
+        except RecursionError:
+            break
+        except Exception:  # the modern parser has bugs on hostile input; compat32 is lenient
+            continue
+    if msg is not None and _depth(msg) <= MAX_DEPTH:
+        return msg
+    flat = BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
+    del flat["Content-Type"], flat["Content-Transfer-Encoding"]
+    flat["Content-Type"] = "text/plain; charset=utf-8"
+    return flat
+
+
+def _depth(msg: Message) -> int:
+    """How deep the MIME tree goes (1 for a single part), without recursing."""
+    deepest = 0
+    stack: list[tuple[Message, int]] = [(msg, 1)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend((sub, depth + 1) for sub in payload if isinstance(sub, Message))
+    return deepest
 
 
 def header(msg: Message, name: str) -> str:

@@ -153,7 +153,8 @@ def _quoted(line: str) -> bool:
 
 def _next_nonblank(lines: list[str], start: int, count: int) -> list[str]:
     found: list[str] = []
-    for line in lines[start:]:
+    for index in range(start, len(lines)):  # not lines[start:]: no copy per call
+        line = lines[index]
         if line.strip():
             found.append(line)
             if len(found) == count:

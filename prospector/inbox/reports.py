@@ -82,12 +82,7 @@ def feedback_report(msg: Message) -> Feedback | None:
             continue
         blocks = _blocks(part)
         fields = blocks[0] if blocks else Message()
-        rcpts = [
-            a
-            for v in _all(fields, "Original-Rcpt-To")
-            for a in (_ADDRESS.findall(v) or [v.strip("<> ")])
-            if a
-        ]
+        rcpts = [a for v in _all(fields, "Original-Rcpt-To") for a in _ADDRESS.findall(v)]
         return Feedback(
             feedback_type=(header(fields, "Feedback-Type") or "abuse").lower(),
             original_rcpt_to=rcpts,

@@ -23,11 +23,13 @@ from prospector.discover.import_sniff import (
     candidate_delimiters,
     decode,
     explicit_delimiter,
+    other_delimiter,
     records,
 )
-from prospector.discover.imports import BadRow
+from prospector.discover.imports import BadRow, mixed_delimiters
 from prospector.errors import ImportFormatError, UserError
 from prospector.store import open_db
+from prospector.validation import printable, url_problem
 from prospector.verify.placements import checked_url, record
 
 HEADER_SEARCH_RECORDS = 10
@@ -146,7 +148,7 @@ def _read_with(
     )
     width = len(first.cells)
     for row in stream:
-        checked = _row(row, columns, width, campaigns)
+        checked = _row(row, columns, width, campaigns, delimiter)
         if isinstance(checked, BadRow):
             parsed.bad.append(checked)
         else:
@@ -155,7 +157,7 @@ def _read_with(
 
 
 def _row(
-    record_: Record, columns: dict[str, int], width: int, campaigns: set[str]
+    record_: Record, columns: dict[str, int], width: int, campaigns: set[str], delimiter: str
 ) -> LinkRow | BadRow:
     line = record_.line
     if record_.cells is None:
@@ -163,11 +165,18 @@ def _row(
     cells = record_.cells
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         return BadRow(line, f"{len(cells)} fields where the header has {width}")
+    mixed = other_delimiter(cells, width, delimiter)
+    if mixed is not None:
+        return BadRow(line, mixed_delimiters(mixed, delimiter))
 
     def cell(name: str) -> str:
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
+    for name in ("url", "target"):
+        problem = url_problem(cell(name)) if cell(name) else None
+        if problem is not None:
+            return BadRow(line, f"{name} '{printable(cell(name))}': {problem}")
     try:
         url = checked_url(cell("url"), "url") if cell("url") else None
         target = checked_url(cell("target"), "target") if cell("target") else None
@@ -180,7 +189,7 @@ def _row(
     campaign = cell("campaign") or None
     if campaign is not None and campaign not in campaigns:
         known = ", ".join(sorted(campaigns)) or "none"
-        return BadRow(line, f"unknown campaign '{campaign}' (known: {known})")
+        return BadRow(line, f"unknown campaign '{printable(campaign)}' (known: {known})")
     return LinkRow(line, url, target, cell("anchor") or None, campaign)
 
 

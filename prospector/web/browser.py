@@ -2,8 +2,11 @@
 
 Browser found in this order: ``browser.executable_path``, Playwright's own Chromium, the system
 Chromium. ``browser.cdp_endpoint`` / ``browser.ws_endpoint`` connect to a running browser
-instead. Every context sends all traffic through the network guard's SOCKS5 proxy, blocks
-images/media/fonts, refuses downloads, dismisses dialogs and closes popups.
+instead. Every context sends all traffic through the network guard's SOCKS5 proxy (WebRTC may
+not send UDP around it), blocks images/media/fonts, refuses downloads and service workers,
+dismisses dialogs and closes popups. Every page is closed once its content passes
+``fetch.max_decompressed_bytes``, and no visit outlives :attr:`BrowserSession.deadline_s`; a
+context is reused only after a page that closed cleanly and opened no other page.
 """
 
 from __future__ import annotations
@@ -12,22 +15,34 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from prospector.config import BrowserSettings, Settings
 from prospector.errors import BrowserError, ConfigError
+from prospector.web.navigate import (
+    SETTLE_MS,
+    Visit,
+    cap_content,
+    close_popup,
+    close_within,
+    dismiss,
+    visit,
+)
 from prospector.web.netguard import Resolver
 from prospector.web.socks import GuardProxy
 
 CONTEXT_USES = 50
+T = TypeVar("T")
+CLOSE_TIMEOUT_S = 5.0
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 QUIET_ARGS = [
     "--disable-background-networking",
@@ -37,8 +52,17 @@ QUIET_ARGS = [
     "--disable-quic",
     "--disable-domain-reliability",
     "--no-pings",
+    # WebRTC may reach STUN/TURN servers only through the proxy (so never by UDP); the
+    # "--force-" spelling is what older Chromium read, the other is what Chromium reads now
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
+
+
+# Playwright turns these protections off by default; a hostile page is what they are for:
+# without them 100,000 history.pushState calls keep the browser process busy for minutes,
+# and a script opens as many windows as it likes.
+KEPT_PROTECTIONS = ["--disable-ipc-flooding-protection", "--disable-popup-blocking"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +123,14 @@ def spki_hashes(ca_bundle: Path) -> list[str]:
     return out
 
 
+def sandboxed(conf: BrowserSettings, euid: int | None = None) -> bool:
+    """Whether Chromium runs its sandbox: "auto" means yes unless running as root, where
+    Chromium refuses to start with it."""
+    if conf.sandbox != "auto":
+        return conf.sandbox == "on"
+    return (os.geteuid() if euid is None else euid) != 0
+
+
 def launch_args(settings: Settings) -> list[str]:
     args = [*QUIET_ARGS, *settings.browser.extra_args]
     if settings.network.ca_bundle is not None:
@@ -107,6 +139,26 @@ def launch_args(settings: Settings) -> list[str]:
             + ",".join(spki_hashes(settings.network.ca_bundle))
         )
     return args
+
+
+class Stuck(Exception):
+    """A page's scripts kept the browser busy: its DOM could not be read in time."""
+
+
+async def read_dom(page: Page, session: BrowserSession, reading: Awaitable[T]) -> T:
+    """Await a read of ``page`` (DOM, evaluation) for at most the navigation timeout.
+
+    A script that never yields makes such reads wait forever; this raises :class:`Stuck`
+    instead, which, raised inside :meth:`BrowserSession.page`, also retires the context."""
+    limit = session.settings.browser.navigation_timeout_s
+    try:
+        async with asyncio.timeout(limit):
+            return await reading
+    except TimeoutError:
+        raise Stuck(
+            f"the page's scripts kept the browser busy: its DOM could not be read within "
+            f"{limit:g}s (browser.navigation_timeout_s)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -131,10 +183,35 @@ class BrowserSession:
         self._slots = asyncio.Semaphore(settings.browser.contexts)
         self._contexts: list[BrowserContext] = []
         self._idle: list[tuple[BrowserContext, int]] = []
+        self._oversized: dict[Page, int] = {}
 
     @property
     def version(self) -> str:
         return self.browser.version
+
+    @property
+    def deadline_s(self) -> float:
+        """The longest one visit may take: navigation, settling, reading the DOM, closing."""
+        return 2 * self.settings.browser.navigation_timeout_s + SETTLE_MS / 1000 + 5
+
+    def oversized(self, page: Page) -> str | None:
+        """Why the session closed ``page`` itself (its content passed the size cap), or None."""
+        size = self._oversized.get(page)
+        if size is None:
+            return None
+        cap = self.settings.fetch.max_decompressed_bytes
+        return f"the page's content passed {cap:,} bytes (fetch.max_decompressed_bytes)"
+
+    def refusal(self, url: str) -> str | None:
+        """The network guard's reason for refusing ``url``'s host, if it did."""
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return None
+        for refusal in reversed(self.proxy.refusals):
+            if refusal.host.lower().strip("[]") == host.strip("[]"):
+                return f"{refusal.kind}: {refusal.reason}"
+        return None
 
     async def new_context(self) -> BrowserContext:
         context = await self.browser.new_context(
@@ -165,80 +242,81 @@ class BrowserSession:
 
         Contexts are reused (cookies and storage cleared between pages) and replaced after
         ``CONTEXT_USES`` pages, so a long job neither pays for a new context per page nor lets
-        one grow without bound.
+        one grow without bound. A context whose page failed, did not close in time, opened
+        other pages (popups, downloads) or was closed for its size is closed instead: nothing
+        a hostile page started survives into the next one.
         """
         async with self._slots:
             context, uses = self._idle.pop() if self._idle else (await self.new_context(), 0)
+            opened: list[Page] = []
+
+            def track(other: Page) -> None:
+                opened.append(other)
+
+            context.on("page", track)
             page: Page | None = None
             healthy = False
             try:
                 page = await context.new_page()
-                page.on("dialog", _dismiss)
-                page.on("popup", _close)
+                page.on("dialog", dismiss)
+                page.on("popup", close_popup)
+                await cap_content(page, self.settings.fetch.max_decompressed_bytes, self._over)
                 yield page
-                healthy = True
+                healthy = page not in self._oversized
             finally:
+                context.remove_listener("page", track)
                 if page is not None:
-                    with contextlib.suppress(PlaywrightError):
-                        await page.close()
-                await self._release(context, uses + 1, healthy)
+                    healthy = await close_within(page, CLOSE_TIMEOUT_S) and healthy
+                    self._oversized.pop(page, None)
+                alone = all(other is page for other in opened)
+                await self._release(context, uses + 1, healthy and alone)
+
+    def _over(self, page: Page, size: int) -> None:
+        self._oversized[page] = size
 
     async def _release(self, context: BrowserContext, uses: int, healthy: bool) -> None:
-        if healthy and uses < CONTEXT_USES:
+        if healthy and uses < CONTEXT_USES and not context.pages:
             try:
-                await context.clear_cookies()
-                for extra in context.pages:  # leftovers such as popups
-                    await extra.close()
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await context.clear_cookies()
                 self._idle.append((context, uses))
                 return
-            except PlaywrightError:
+            except (PlaywrightError, TimeoutError):
                 pass
-        with contextlib.suppress(PlaywrightError):
-            await context.close()
+        await close_within(context, CLOSE_TIMEOUT_S)
         if context in self._contexts:
             self._contexts.remove(context)
 
-    async def settle(self, url: str, settle_ms: int = 2500) -> Rendered | None:
-        """Load ``url``, let scripts run (and redirect), and return where it ended up."""
+    async def settle(self, url: str, settle_ms: int = SETTLE_MS) -> Rendered | None:
+        """Load ``url``, let scripts run (and redirect), and return where it ended up.
+
+        None when the page could not be loaded or read in time. When a meta refresh or a
+        script sent the page somewhere it could not go (a refused address, a dead name),
+        ``final_url`` is that destination and ``html`` is empty; None for a URL that is not
+        http(s) (never file:, data: or chrome:)."""
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return None
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                return await self._settle(url, settle_ms)
+        except (PlaywrightError, TimeoutError, Stuck):
+            return None
+
+    async def _settle(self, url: str, settle_ms: int) -> Rendered | None:
         async with self.page() as page:
-            try:
-                response = await page.goto(url, wait_until="load")
-                with contextlib.suppress(PlaywrightTimeoutError):
-                    await page.wait_for_load_state("networkidle", timeout=settle_ms)
-                return Rendered(
-                    page.url, await page.content(), response.status if response else None
-                )
-            except PlaywrightError:
-                return None
+            seen: Visit = await visit(page, url, settle_ms)
+            refused = seen.refused(page)
+            if refused is not None:
+                return Rendered(refused[0], "", None)
+            last = seen.last
+            html = await read_dom(page, self, page.content())
+            return Rendered(page.url, html, last.status if last else None)
 
     async def close(self) -> None:
         for context in list(self._contexts):
-            with contextlib.suppress(PlaywrightError):
-                await context.close()
+            await close_within(context, CLOSE_TIMEOUT_S)
         self._contexts.clear()
         self._idle.clear()
-
-
-_BACKGROUND: set[asyncio.Task[None]] = set()
-
-
-def _in_background(awaitable: Any) -> None:
-    task = asyncio.ensure_future(_quiet(awaitable))
-    _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
-
-
-def _close(popup: Page) -> None:
-    _in_background(popup.close())
-
-
-def _dismiss(dialog: Any) -> None:
-    _in_background(dialog.dismiss())
-
-
-async def _quiet(awaitable: Any) -> None:
-    with contextlib.suppress(PlaywrightError):
-        await awaitable
 
 
 async def _start(pw: Playwright, settings: Settings) -> tuple[Browser, BrowserChoice]:
@@ -253,13 +331,18 @@ async def _start(pw: Playwright, settings: Settings) -> tuple[Browser, BrowserCh
             executable_path=choice.executable,
             headless=conf.headless,
             args=launch_args(settings),
+            ignore_default_args=KEPT_PROTECTIONS,
+            chromium_sandbox=sandboxed(conf),
         )
     except PlaywrightError as exc:
         where = (
             conf.cdp_endpoint or conf.ws_endpoint or choice.executable or "Playwright's Chromium"
         )
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BrowserError(f"cannot start or reach the browser ({where}): {first}") from None
+        hint = ""
+        if "sandbox" in str(exc).lower() and sandboxed(conf):
+            hint = ' (where the sandbox cannot run, set browser.sandbox = "off")'
+        raise BrowserError(f"cannot start or reach the browser ({where}): {first}{hint}") from None
     return browser, choice
 
 

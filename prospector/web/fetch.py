@@ -33,14 +33,17 @@ REDIRECTS = {301, 302, 303, 307, 308}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BodyMode = Literal["html", "all", "none"]
-_META_REFRESH = re.compile(
-    rb"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*>""", re.IGNORECASE
-)
+_META_OPEN = re.compile(rb"<meta\b", re.IGNORECASE)
+_HTTP_EQUIV_REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?refresh\b""", re.IGNORECASE)
 _REFRESH_CONTENT = re.compile(
     rb"""content\s*=\s*["']?\s*(\d+(?:\.\d+)?)\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^"'>]*)""",
     re.IGNORECASE,
 )
 META_REFRESH_MAX_DELAY_S = 10.0
+META_REFRESH_SCAN = 200_000  # bytes of the document searched for a refresh
+META_TAG_MAX = 4096  # longest <meta> tag read
+META_TAGS_READ = 256  # <meta> tags looked at, at most
+_HOST_CHARS = re.compile(r"^[a-z0-9_.-]+$")
 
 
 @dataclass(frozen=True)
@@ -159,10 +162,12 @@ class Fetcher:
             return RobotsPolicy(result.text(), "fetched")
         if result.status is not None and result.status >= 500:
             return RobotsPolicy("", "unreachable")  # RFC 9309: assume complete disallow
-        if result.error is not None and result.error not in ("redirect_loop", "no_location"):
+        if result.error is not None and not result.hops and result.error != "no_location":
             # the host itself cannot be reached: every URL on it would fail the same way
             return RobotsPolicy("", "failed", error=result.error, detail=result.detail)
-        return RobotsPolicy("", "missing")  # 4xx, or no usable file: allow all
+        # 4xx, or no usable file (such as a redirect elsewhere that failed, a refused
+        # address included: the host itself answered): allow all
+        return RobotsPolicy("", "missing")
 
     # -- fetching ----------------------------------------------------------------------------
 
@@ -227,7 +232,19 @@ class Fetcher:
                         started,
                         attempts,
                     )
-                next_url = urljoin(current, location.strip())
+                next_url = _join(current, location)
+                if next_url is None:
+                    return _finish(
+                        _replace(
+                            result,
+                            error="invalid",
+                            detail=f"{result.status} to an unusable Location: {location[:200]}",
+                        ),
+                        url,
+                        hops,
+                        started,
+                        attempts,
+                    )
             elif meta_refresh and result.status == 200 and result.is_html:
                 next_url = meta_refresh_target(result.body, current)
                 via = "meta"
@@ -306,6 +323,10 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 kind, detail = classify_http_error(exc)
                 return Fetched(url, url, error=kind, detail=detail, method=method)
+            except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+                # a URL httpx cannot send (bad IDNA label, too long): not an httpx.HTTPError
+                detail = f"malformed URL: {exc}"[:300]
+                return Fetched(url, url, error="invalid", detail=detail, method=method)
             finally:
                 self._global.release()
 
@@ -360,9 +381,12 @@ class Fetcher:
     async def _read(
         self, response: httpx.Response, headers: Mapping[str, str], max_bytes: int | None
     ) -> tuple[bytes, bool]:
-        """Read at most max_body_bytes off the wire and max_decompressed_bytes decoded."""
+        """Read at most max_body_bytes off the wire and max_decompressed_bytes decoded
+        (``max_bytes``, when given, lowers both)."""
         wire_cap = min(max_bytes or self.conf.max_body_bytes, self.conf.max_body_bytes)
-        out_cap = self.conf.max_decompressed_bytes
+        out_cap = min(
+            max_bytes or self.conf.max_decompressed_bytes, self.conf.max_decompressed_bytes
+        )
         decoder = _decoder(headers.get("content-encoding", ""))
         wire = 0
         chunks: list[bytes] = []
@@ -403,6 +427,7 @@ def _finish(result: Fetched, url: str, hops: list[Hop], started: float, attempts
 
 
 def invalid_url(url: str) -> str | None:
+    """Why ``url`` cannot be fetched as it is (None when it can)."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
@@ -414,7 +439,31 @@ def invalid_url(url: str) -> str | None:
         return "URL has no host"
     if any(c.isspace() for c in parts.netloc):
         return "whitespace in host"
+    try:  # what httpx will send: IDNA-encoded host, bounded length
+        host = httpx.URL(url).raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return f"malformed URL: {exc}"[:300]
+    return _bad_host(host)
+
+
+def _bad_host(host: str) -> str | None:
+    """Why a host (as sent, IDNA-encoded) cannot be a DNS name or an IP address."""
+    if host.startswith("[") or ":" in host:
+        return None  # an IPv6 literal, checked by the network guard
+    name = host.rstrip(".")
+    if not _HOST_CHARS.match(name) or len(name) > 253:
+        return f"invalid host name '{host[:80]}'"
+    if any(not 0 < len(label) < 64 for label in name.split(".")):
+        return f"invalid host name '{host[:80]}' (empty or over-long label)"
     return None
+
+
+def _join(base: str, location: str) -> str | None:
+    """``location`` resolved against ``base``; None when it cannot be parsed at all."""
+    try:
+        return urljoin(base, location.strip())
+    except ValueError:
+        return None
 
 
 def retry_after(value: str | None) -> float | None:
@@ -432,18 +481,37 @@ def retry_after(value: str | None) -> float | None:
 
 
 def meta_refresh_target(body: bytes, base: str) -> str | None:
-    """The target of a ``<meta http-equiv="refresh">`` that redirects soon, else None."""
-    tag = _META_REFRESH.search(body[:200_000])
-    if not tag:
-        return None
-    content = _REFRESH_CONTENT.search(tag.group(0))
+    """The target of a ``<meta http-equiv="refresh">`` that redirects soon, else None.
+
+    Scans tag by tag (the first META_TAGS_READ ``<meta`` tags, each up to its ``>`` and at most
+    META_TAG_MAX bytes) rather than with one pattern over the document, which unclosed tags by
+    the thousand make quadratic."""
+    head = body[:META_REFRESH_SCAN]
+    for count, opening in enumerate(_META_OPEN.finditer(head)):
+        if count >= META_TAGS_READ:
+            break
+        start = opening.start()
+        end = head.find(b">", start, start + META_TAG_MAX)
+        tag = head[start : end if end >= 0 else start + META_TAG_MAX]
+        if _HTTP_EQUIV_REFRESH.search(tag):
+            return _refresh_target(tag, base)
+    return None
+
+
+def _refresh_target(tag: bytes, base: str) -> str | None:
+    content = _REFRESH_CONTENT.search(tag)
     if not content:
         return None
     delay, target = float(content.group(1)), content.group(2).strip().decode("utf-8", "replace")
     if not target or delay > META_REFRESH_MAX_DELAY_S:
         return None
-    resolved = urljoin(base, target)
-    return None if normalize(resolved) == normalize(base) else resolved
+    resolved = _join(base, target)
+    if resolved is None:
+        return None
+    try:
+        return None if normalize(resolved) == normalize(base) else resolved
+    except ValueError:
+        return resolved  # unparseable: the next hop reports it as invalid
 
 
 def classify_http_error(exc: httpx.HTTPError) -> tuple[str, str]:

@@ -42,6 +42,7 @@ VERDICTS: dict[str, str] = {
     "robots_disallowed": "skipped",
 }
 SOFT_404_SIMILARITY = 0.85
+SIMILARITY_CHARS = 300_000  # of each page compared: enough to tell a template from a page
 _ERRORS = {
     "invalid": "invalid",
     "forbidden": "forbidden_address",
@@ -298,7 +299,10 @@ class LinkChecker:
             return None
         if not body or not probe.body:
             return None
-        score = signals.similarity(signals.visible_text(body), signals.visible_text(probe.text()))
+        score = signals.similarity(
+            signals.visible_text(body[:SIMILARITY_CHARS]),
+            signals.visible_text(probe.text()[:SIMILARITY_CHARS]),
+        )
         if score >= SOFT_404_SIMILARITY:
             return f"200 page matching the host's answer for a random path (similarity {score:.2f})"
         return None

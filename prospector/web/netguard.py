@@ -21,6 +21,14 @@ from prospector.config import NetworkSettings, parse_target
 from prospector.errors import ForbiddenAddressError, NameNotResolvedError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Not globally reachable per the IANA special-purpose registries, whatever this Python's
+# ``ipaddress`` knows (3.11 calls some of them global; 192.0.0.192 is a cloud metadata address).
+_NOT_GLOBAL = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.0.0/24", "192.88.99.0/24", "198.18.0.0/15", "fec0::/10", "3fff::/20")
+)
+_GLOBAL_EXCEPTIONS = frozenset(ipaddress.ip_address(a) for a in ("192.0.0.9", "192.0.0.10"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,12 @@ class Destination:
 
 def forbidden_reason(ip: IPAddress) -> str | None:
     """Why an address may not be contacted by default, or None when it is public."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return forbidden_reason(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return forbidden_reason(embedded)
+        if ip.sixtofour is not None and forbidden_reason(ip.sixtofour):
+            return f"6to4 address of {ip.sixtofour}, which is not public"
     if ip.is_loopback:
         return "loopback address"
     if ip.is_link_local:
@@ -48,6 +60,18 @@ def forbidden_reason(ip: IPAddress) -> str | None:
         return "private address"
     if ip.is_reserved or not ip.is_global:
         return "reserved or non-global address"
+    if ip not in _GLOBAL_EXCEPTIONS and any(ip in net for net in _NOT_GLOBAL):
+        return "reserved or non-global address"
+    return None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) address
+    stands for: judged as that address."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
@@ -95,8 +119,9 @@ class Resolver:
             raise ForbiddenAddressError(host, str(ip), reason)
 
     def _literal(self, host: str) -> IPAddress | None:
+        """The IP address a host is written as ("[::1]", "127.0.0.1." too), else None."""
         try:
-            return ipaddress.ip_address(host.strip("[]"))
+            return ipaddress.ip_address(host.strip("[]").rstrip("."))
         except ValueError:
             return None
 

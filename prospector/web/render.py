@@ -18,17 +18,18 @@ Three entry points:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response, Route, WebSocketRoute
 
 from prospector.models import PageSnapshot
-from prospector.web.browser import BrowserSession
+from prospector.web.browser import BrowserSession, Stuck, read_dom
 from prospector.web.extract import (
     HIDDEN_ATTR,
     RENDERED_ATTR,
@@ -38,10 +39,9 @@ from prospector.web.extract import (
     extract,
 )
 from prospector.web.extract.charset import decode_html
+from prospector.web.navigate import SETTLE_MS, visit
 
-SETTLE_MS = 2500  # after "load", wait at most this long for the network to go quiet (SPAs)
-
-# Marks visibility in the live DOM. Memoised per element; cheap enough for 5,000-link pages.
+# Marks visibility in the live DOM. Memoised per element; reads all, then writes all.
 _MARK_JS = r"""
 ([visibleAttr, hiddenAttr, renderedAttr]) => {
   const own = new Map();
@@ -80,23 +80,24 @@ _MARK_JS = r"""
     const x = window.scrollX, y = window.scrollY;
     return r.right + x <= 0 || r.bottom + y <= 0;
   };
+  // Read everything first, then write: an attribute set between two reads makes the next
+  // read recompute style and layout, which on a page of 100,000 links takes minutes.
   const body = document.body || document.documentElement;
   const walker = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT);
+  const hidden = [];
   for (let n = walker.currentNode; n; n = walker.nextNode()) {
     const s = getComputedStyle(n);
     if (s.display === 'none' || s.visibility === 'hidden' || s.visibility === 'collapse') {
-      n.setAttribute(hiddenAttr, '1');
+      hidden.push(n);
     }
   }
-  let count = 0;
-  for (const a of document.querySelectorAll('a')) {
-    const s = getComputedStyle(a);
-    const visible = s.visibility === 'visible' && !ancestorsHide(a) && hasArea(a) && !offScreen(a);
-    a.setAttribute(visibleAttr, visible ? '1' : '0');
-    count++;
-  }
+  const links = Array.from(document.querySelectorAll('a'));
+  const seen = links.map((a) => getComputedStyle(a).visibility === 'visible'
+    && !ancestorsHide(a) && hasArea(a) && !offScreen(a));
+  for (const n of hidden) n.setAttribute(hiddenAttr, '1');
+  links.forEach((a, i) => a.setAttribute(visibleAttr, seen[i] ? '1' : '0'));
   document.documentElement.setAttribute(renderedAttr, '1');
-  return count;
+  return document.documentElement.outerHTML.length;
 }
 """
 
@@ -125,33 +126,47 @@ class RenderedPage:
 async def render_url(session: BrowserSession, url: str) -> RenderedPage | RenderFailure:
     """Load ``url`` in a fresh guarded page; extract both the served HTML and the rendered DOM.
 
-    Returns a :class:`RenderFailure` (with the browser's one-line reason) when navigation
-    fails: DNS, refused or forbidden address, TLS, timeout. Emails that appear only in the
-    rendered DOM are reported with ``source="js"``.
+    Returns a :class:`RenderFailure` (with a one-line reason) when navigation fails (DNS,
+    refused or forbidden address, TLS, timeout), when a meta refresh or script sends the page
+    somewhere it cannot go, when the page's content passes ``fetch.max_decompressed_bytes``
+    and when the visit does not finish within the session's deadline (a script that never
+    yields). Emails that appear only in the rendered DOM are reported with ``source="js"``.
     """
+    if urlsplit(url).scheme.lower() not in ("http", "https"):  # never file:, data:, chrome:
+        return RenderFailure(url, "only http(s) pages are rendered")
+    try:
+        async with asyncio.timeout(session.deadline_s):
+            return await _render_url(session, url)
+    except TimeoutError:
+        return RenderFailure(url, f"the page did not finish within {session.deadline_s:g}s")
+    except Stuck as exc:
+        return RenderFailure(url, str(exc))
+
+
+async def _render_url(session: BrowserSession, url: str) -> RenderedPage | RenderFailure:
+    cap = session.settings.fetch.max_body_bytes
     async with session.page() as page:
-        documents: list[Response] = []
-
-        def on_response(response: Response) -> None:
-            request = response.request
-            if request.is_navigation_request() and request.frame == page.main_frame:
-                documents.append(response)
-
-        page.on("response", on_response)
         try:
-            response = await page.goto(url, wait_until="load")
+            seen = await visit(page, url)
         except PlaywrightError as exc:
-            return RenderFailure(url, _first_line(exc))
-        await _settle(page)
-        # After a meta refresh or a script redirect, the last document is the answer.
-        response = documents[-1] if documents else response
-        headers = await _headers(response)
-        served = await _body(response)
+            return RenderFailure(url, session.oversized(page) or _first_line(exc))
+        refused = seen.refused(page)
+        if refused is not None:
+            target, error = refused
+            why = session.refusal(target) or error
+            return RenderFailure(url, f"the page went on to {target}, which failed: {why}")
+        response = seen.last
+        headers = await read_dom(page, session, _headers(response))
+        served = await read_dom(page, session, _body(response))
         final_url = page.url
         try:
-            html = await _marked_dom(page)
+            html = await read_dom(
+                page, session, _marked_dom(page, session.settings.fetch.max_decompressed_bytes)
+            )
         except PlaywrightError as exc:
-            return RenderFailure(url, _first_line(exc))
+            return RenderFailure(url, session.oversized(page) or _first_line(exc))
+    if served is not None and len(served) > cap:
+        served = served[:cap]  # as the fetcher reads it: the first max_body_bytes
     raw = extract(served, response.url, headers) if served is not None and response else None
     rendered = extract(html, final_url, headers)
     return RenderedPage(
@@ -216,7 +231,7 @@ async def render_html(
 
             raise BrowserError(f"cannot render {base_url}: {_first_line(exc)}") from None
         await _settle(page)
-        dom = await _marked_dom(page)
+        dom = await _marked_dom(page, session.settings.fetch.max_decompressed_bytes)
         final_url = page.url or base_url
     raw = extract(text, base_url, headers)
     return _with_js_emails(extract(dom, final_url, headers), raw)
@@ -248,8 +263,14 @@ async def _settle(page: Page) -> None:
         await page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
 
 
-async def _marked_dom(page: Page) -> str:
-    await page.evaluate(_MARK_JS, [VISIBLE_ATTR, HIDDEN_ATTR, RENDERED_ATTR])
+async def _marked_dom(page: Page, cap: int) -> str:
+    """Mark visibility and serialise the DOM; refuse a DOM larger than ``cap`` characters."""
+    size = await page.evaluate(_MARK_JS, [VISIBLE_ATTR, HIDDEN_ATTR, RENDERED_ATTR])
+    if int(size) > cap:
+        raise PlaywrightError(
+            f"the rendered page has {int(size):,} characters, more than {cap:,} "
+            "(fetch.max_decompressed_bytes)"
+        )
     return await page.content()
 
 

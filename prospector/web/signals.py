@@ -81,24 +81,71 @@ _JS_REDIRECT = re.compile(
     r"location\.(replace|assign)\s*\(",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<(script|style|noscript|template)\b.*?</\1>|<!--.*?-->|<[^>]+>", re.S | re.I)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
+# Every scan below is linear in the markup: patterns like "<script\b.*?</script>" or
+# "<title[^>]*>(.*?)</title>" take time quadratic in the number of unclosed tags, and a page of
+# a few hundred kilobytes of "<script>" kept the event loop busy for minutes.
+_BLOCK = re.compile(r"<(script|style|noscript|template)\b|<!--", re.I)
+_TAG = re.compile(r"<[^<>]+>")
 _SPACE = re.compile(r"\s+")
+_BOUNDARY = frozenset(" \t\r\n\f/>")
+
+
+def _without_blocks(markup: str) -> str:
+    """The markup without comments and script/style/noscript/template elements; an unclosed
+    one swallows the rest, as in a browser."""
+    lower = markup.lower()
+    out: list[str] = []
+    position = 0
+    while (found := _BLOCK.search(markup, position)) is not None:
+        out += [markup[position : found.start()], " "]
+        if found.group(1) is None:
+            end = lower.find("-->", found.end())
+            position = end + 3
+        else:
+            end = lower.find("</" + found.group(1).lower(), found.end())
+            close = lower.find(">", end) if end >= 0 else -1
+            position = close + 1 if close >= 0 else len(markup)
+        if end < 0:
+            return "".join(out)
+    out.append(markup[position:])
+    return "".join(out)
+
+
+def _text(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 
 def visible_text(markup: str) -> str:
     """Rough visible text of an HTML document (scripts, styles and tags removed)."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    return _text(_without_blocks(markup))
+
+
+def _elements(markup: str, name: str, limit: int) -> list[str]:
+    """The inner markup of the first ``limit`` ``<name>`` elements, in one pass."""
+    lower = markup.lower()
+    found: list[str] = []
+    opening = "<" + name
+    start = lower.find(opening)
+    while start >= 0 and len(found) < limit:
+        after = start + len(opening)
+        if after < len(lower) and lower[after] in _BOUNDARY:
+            body = lower.find(">", after)
+            end = lower.find("</" + name, body) if body >= 0 else -1
+            if end < 0:
+                break  # no later element can be closed either
+            found.append(markup[body + 1 : end])
+            after = end
+        start = lower.find(opening, after)
+    return found
 
 
 def title_of(markup: str) -> str:
-    match = _TITLE.search(markup)
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", match.group(1)))).strip() if match else ""
+    titles = _elements(markup, "title", 1)
+    return _text(titles[0]) if titles else ""
 
 
 def headings(markup: str) -> list[str]:
-    return [_SPACE.sub(" ", html.unescape(_TAG.sub(" ", h))).strip() for h in _H1.findall(markup)]
+    return [_text(h) for h in _elements(markup, "h1", 20)]
 
 
 def bot_wall(status: int, headers: Mapping[str, str], markup: str) -> str | None:
@@ -129,10 +176,11 @@ def not_found_page(markup: str) -> str | None:
     """Why a 200 page reads as a not-found page: its title or main heading *is* a not-found
     message ("Page not found | Site"), not merely mentions one ("Page not found: where our
     old posts went"), on a page with little text of its own."""
-    if len(visible_text(markup[:300_000]).split()) > 600:
+    head = markup[:300_000]
+    if len(visible_text(head).split()) > 600:
         return None
-    title = title_of(markup)
-    for label, text in (("title", title), *(("heading", h) for h in headings(markup)[:2])):
+    title = title_of(head)
+    for label, text in (("title", title), *(("heading", h) for h in headings(head)[:2])):
         for part in _TITLE_SEPARATORS.split(text)[:3]:
             if _NOT_FOUND_TITLE.match(part.strip()):
                 return f"{label} says '{text[:80]}'"

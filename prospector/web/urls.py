@@ -10,13 +10,24 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def normalize(url: str) -> str:
-    """Lowercase scheme and host, drop the default port and the fragment; '' path -> '/'."""
+    """Lowercase scheme and host, drop the default port and the fragment; '' path -> '/'.
+
+    Never raises on a bad port (``:99999``): the port is kept as written, for the fetcher to
+    call the URL invalid. A URL urlsplit cannot parse at all (``http://[::1``) still raises
+    ValueError."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
     netloc = host
-    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(scheme):
-        netloc = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:
+        netloc = f"{host}:{parts.netloc.rsplit(':', 1)[-1]}"
+    else:
+        if port is not None and port != _DEFAULT_PORTS.get(scheme):
+            netloc = f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))

@@ -17,7 +17,7 @@ def document_base(root: Element, url: str) -> str:
         href = (base.get("href") or "").strip()
         if href:
             joined = join(url, href)
-            if joined and urlsplit(joined).scheme in ("http", "https"):
+            if joined and scheme(joined) in ("http", "https") and host_key(joined):
                 return joined
             return url
     return url
