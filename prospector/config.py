@@ -378,7 +378,7 @@ def load_settings(
     text: str | None = None
     base = Path.cwd()
     if path is not None:
-        if not path.is_file():
+        if path.is_dir() or not path.exists():
             problem = (
                 "is a directory, not a config file" if path.is_dir() else "config file not found"
             )

@@ -86,6 +86,21 @@ def toml_type(value: Any) -> str:
 
 M = TypeVar("M", bound=BaseModel)
 MAX_TOML_BYTES = 10_000_000  # far more than any config or campaign a person writes
+MAX_IMPORT_BYTES = 1 << 30  # an export of a few million backlinks
+MAX_MAIL_BYTES = 100 << 20  # larger than any mail server accepts
+
+
+def read_input(path: Path, limit: int, what: str, error: type[UserError]) -> bytes:
+    """A file the user named, read whole but never past ``limit`` bytes: a device or a pipe
+    that never ends (``/dev/zero``) is refused in one line instead of read forever."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{path}: too large for {what} (over {limit:,} bytes)")
+    return data
 
 
 def read_toml(path: Path, error: type[UserError]) -> dict[str, Any]:
@@ -96,20 +111,17 @@ def read_toml(path: Path, error: type[UserError]) -> dict[str, Any]:
 def read_toml_text(path: Path, error: type[UserError]) -> tuple[dict[str, Any], str]:
     """Parse a TOML file: (the data, the text). Every failure is one line naming the file.
     A UTF-8 byte-order mark (which some editors write) is allowed."""
+    if path.is_dir():
+        raise error(f"{path}: is a directory, not a TOML file")
+    if not path.exists():
+        raise error(f"{path}: file not found")
+    data = read_input(path, MAX_TOML_BYTES, "a TOML file", error)
     try:
-        if path.is_dir():
-            raise error(f"{path}: is a directory, not a TOML file")
-        if path.stat().st_size > MAX_TOML_BYTES:
-            raise error(f"{path}: too large for a TOML file (over {MAX_TOML_BYTES:,} bytes)")
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(
             f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
         ) from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     text = text.removeprefix("\ufeff")
     try:
         return tomllib.loads(text), text

@@ -157,6 +157,26 @@ def test_a_file_that_is_not_mail_is_one_line(ws: Workspace, data: bytes, fragmen
     assert_refused(outcome, fragment)
 
 
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["inspect", "email", "/dev/zero"], "/dev/zero: too large for a mail message"),
+        (
+            ["inspect", "robots", "/dev/zero", "--url", "https://a.example/", "--user-agent", "x"],
+            "/dev/zero: too large for a robots.txt",
+        ),
+        (["--config", "/dev/zero", "prospects"], "/dev/zero: too large for a TOML file"),
+    ],
+    ids=["mail", "robots", "config"],
+)
+def test_a_file_that_never_ends_is_refused_in_one_line_not_read_forever(
+    ws: Workspace, argv: list[str], fragment: str
+) -> None:
+    with unchanged(ws):
+        outcome = ws.run(argv)
+    assert_refused(outcome, fragment)
+
+
 def test_a_missing_mail_file_is_one_line(ws: Workspace) -> None:
     with unchanged(ws):
         outcome = ws.run(["inspect", "email", "m.eml"])

@@ -17,6 +17,7 @@ from prospector.errors import UserError
 from prospector.inbox.classify import Classification, classify
 from prospector.inbox.message import MailParseError
 from prospector.inspection import inspect_page
+from prospector.validation import MAX_MAIL_BYTES, MAX_TOML_BYTES, read_input
 from prospector.web.robots import RobotsPolicy
 
 app = typer.Typer(
@@ -37,10 +38,8 @@ def robots(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """May USER_AGENT fetch URL under this robots.txt (RFC 9309)?"""
-    try:
-        text = file.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise UserError(f"{file}: cannot read: {exc.strerror}") from None
+    data = read_input(file, MAX_TOML_BYTES, "a robots.txt", UserError)
+    text = data.decode("utf-8", errors="replace")
     allowed = RobotsPolicy(text).allowed(url, user_agent)
     if as_json:
         print_json({"allowed": allowed})
@@ -115,10 +114,7 @@ def email(
 ) -> None:
     """What an inbound mail is: bounce (hard or soft, failed recipients), auto-reply (return
     date), complaint, unsubscribe, or a reply (its new text and intent), with the evidence."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    data = read_input(file, MAX_MAIL_BYTES, "a mail message", UserError)
     try:
         result = classify(data)
     except MailParseError as exc:

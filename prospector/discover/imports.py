@@ -38,7 +38,7 @@ from prospector.errors import ImportFormatError
 from prospector.store import open_db
 from prospector.store.discovery import Candidate
 from prospector.store.imports import Backlink
-from prospector.validation import printable, url_problem
+from prospector.validation import MAX_IMPORT_BYTES, printable, read_input, url_problem
 from prospector.web.urls import normalize
 
 HEADER_SEARCH_RECORDS = 10  # a header may follow a few lines of report preamble
@@ -75,10 +75,7 @@ class ParsedExport:
 
 def read_backlinks(path: Path) -> ParsedExport:
     """Read and validate a backlink export; raise ``ImportFormatError`` if it is unusable."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data = read_input(path, MAX_IMPORT_BYTES, "an import file", ImportFormatError)
     if data.startswith(_ZIP_MAGIC):
         raise ImportFormatError(
             f"{path}: this is a spreadsheet workbook (.xlsx), not CSV: export or save it as CSV"

@@ -29,7 +29,7 @@ from prospector.discover.import_sniff import (
 from prospector.discover.imports import BadRow, mixed_delimiters
 from prospector.errors import ImportFormatError, UserError
 from prospector.store import open_db
-from prospector.validation import printable, url_problem
+from prospector.validation import MAX_IMPORT_BYTES, printable, read_input, url_problem
 from prospector.verify.placements import checked_url, record
 
 HEADER_SEARCH_RECORDS = 10
@@ -99,10 +99,7 @@ def _columns(cells: list[str]) -> dict[str, int] | None:
 
 def read_links(path: Path, campaigns: set[str]) -> LinksFile:
     """Read and validate a links CSV; ``campaigns`` are the names a row may give."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data = read_input(path, MAX_IMPORT_BYTES, "a links file", ImportFormatError)
     decoded = decode(data)
     if not decoded.text.strip():
         raise ImportFormatError(f"{path}: the file is empty")
