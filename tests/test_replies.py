@@ -8,6 +8,7 @@ from __future__ import annotations
 import imaplib
 import json
 import sqlite3
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -276,3 +277,25 @@ def _unpause(settings: Settings) -> None:
                 db.execute(
                     "UPDATE prospects SET evidence = ? WHERE id = ?", [json.dumps(data), pid]
                 )
+
+
+def test_a_reply_with_a_huge_attachment_is_read_from_its_start_not_whole(
+    tmp_path: Path, dovecot: Dovecot, imap_secret: None
+) -> None:
+    grace = PROSPECTS[0]["email"]
+    with SmtpSink() as sink:
+        settings = inbox_settings(tmp_path, sink.port, dovecot)
+        approved(settings)
+        send(settings)
+        answer = reply_to(pitches(settings)[grace], "Thanks, happy to add your guide!")
+        answer.add_attachment(b"\0" * (48 << 20), maintype="application", subtype="zip")
+        dovecot.deliver(answer, MAILBOX)
+        tracemalloc.start()
+        try:
+            summary = poll_replies(settings)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert summary.processed == 1 and dict(summary.kinds) == {"reply": 1}
+    assert prospect_state(settings, grace) == "placed"
+    assert peak < 100 << 20, peak  # read whole, this 64 MiB mail took 600 MB; its start ~40 MB

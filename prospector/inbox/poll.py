@@ -27,6 +27,8 @@ from prospector.inbox.threading import match
 from prospector.store import open_db
 from prospector.store.db import Store
 
+MAIL_READ_BYTES = 4 << 20  # of each mail: its text is at the start; attachments are not needed
+
 
 @dataclass
 class RepliesSummary:
@@ -127,7 +129,9 @@ class Poller:
         uid: int,
         progress: Callable[[str], None],
     ) -> None:
-        status, data = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+        # the first MAIL_READ_BYTES only: what a reply, bounce or auto-reply says is at the
+        # start; a 100 MB attachment is not read into memory (a truncated MIME part is fine)
+        status, data = client.uid("FETCH", str(uid), f"(BODY.PEEK[]<0.{MAIL_READ_BYTES}>)")
         raw = _raw(data) if status == "OK" else None
         if raw is None:
             raise NetworkError(f"IMAP: could not fetch UID {uid} of {mailbox}")
