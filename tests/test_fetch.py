@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from prospector.config import Settings, load_settings
-from prospector.web.fetch import Fetched, Fetcher, meta_refresh_target, retry_after
+from prospector.web.failures import retry_after
+from prospector.web.fetch import Fetched, Fetcher
 from prospector.web.linkstatus import LinkCheck, LinkChecker
+from prospector.web.redirects import meta_refresh_target
 from prospector.web.urls import dedupe_key
 from tests.local_server import LocalServer, fixed, gzip_bomb, http_date, page, retry_once
 

@@ -26,9 +26,9 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped,unused-ignore]
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped,unused-ignore]
 
-from prospector.web.fetch import Fetcher, invalid_url
+from prospector.web.fetch import Fetcher
 from prospector.web.robots import robots_url
-from prospector.web.urls import host_of, normalize, same_site
+from prospector.web.urls import host_of, invalid_url, normalize, same_site
 
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # sitemaps.org: at most 50 MB uncompressed
 MAX_LOCS_PER_SITEMAP = 50_000  # sitemaps.org: at most 50,000 URLs per sitemap

@@ -16,8 +16,7 @@ from prospector.errors import CampaignError, UserError
 from prospector.outreach.context import replacement_for
 from prospector.store import Store, open_db
 from prospector.store.placements import Recorded
-from prospector.web.fetch import invalid_url
-from prospector.web.urls import normalize
+from prospector.web.urls import invalid_url, normalize
 
 SOURCES = ("reply", "manual", "import", "reclaim")
 STATES = ("pending", "live", "downgraded", "lost")

@@ -10,40 +10,29 @@ exception or ``None``, so a timeout is never confused with a 404 or a robots blo
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import re
-import ssl
 import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from prospector.config import Settings
 from prospector.errors import ForbiddenAddressError, NameNotResolvedError
+from prospector.web.failures import classify_http_error, retry_after
 from prospector.web.http import make_client
 from prospector.web.netguard import Resolver
+from prospector.web.redirects import join_location, meta_refresh_target
 from prospector.web.robots import ROBOTS_MAX_BYTES, RobotsPolicy, robots_url
-from prospector.web.urls import normalize
+from prospector.web.urls import invalid_url, normalize
 
 REDIRECTS = {301, 302, 303, 307, 308}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BodyMode = Literal["html", "all", "none"]
-_META_OPEN = re.compile(rb"<meta\b", re.IGNORECASE)
-_HTTP_EQUIV_REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?refresh\b""", re.IGNORECASE)
-_REFRESH_CONTENT = re.compile(
-    rb"""content\s*=\s*["']?\s*(\d+(?:\.\d+)?)\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^"'>]*)""",
-    re.IGNORECASE,
-)
-META_REFRESH_MAX_DELAY_S = 10.0
-META_REFRESH_SCAN = 200_000  # bytes of the document searched for a refresh
-META_TAG_MAX = 4096  # longest <meta> tag read
-META_TAGS_READ = 256  # <meta> tags looked at, at most
-_HOST_CHARS = re.compile(r"^[a-z0-9_.-]+$")
 
 
 @dataclass(frozen=True)
@@ -232,7 +221,7 @@ class Fetcher:
                         started,
                         attempts,
                     )
-                next_url = _join(current, location)
+                next_url = join_location(current, location)
                 if next_url is None:
                     return _finish(
                         _replace(
@@ -424,121 +413,3 @@ def _finish(result: Fetched, url: str, hops: list[Hop], started: float, attempts
     return _replace(
         result, url=url, hops=tuple(hops), elapsed_s=time.monotonic() - started, attempts=attempts
     )
-
-
-def invalid_url(url: str) -> str | None:
-    """Why ``url`` cannot be fetched as it is (None when it can)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        return f"malformed URL: {exc}"
-    if parts.scheme not in ("http", "https"):
-        return f"not an http(s) URL (scheme '{parts.scheme}')" if parts.scheme else "not a URL"
-    if not parts.hostname:
-        return "URL has no host"
-    if any(c.isspace() for c in parts.netloc):
-        return "whitespace in host"
-    try:  # what httpx will send: IDNA-encoded host, bounded length
-        host = httpx.URL(url).raw_host.decode("ascii").lower()
-    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        return f"malformed URL: {exc}"[:300]
-    return _bad_host(host)
-
-
-def _bad_host(host: str) -> str | None:
-    """Why a host (as sent, IDNA-encoded) cannot be a DNS name or an IP address."""
-    if host.startswith("[") or ":" in host:
-        return None  # an IPv6 literal, checked by the network guard
-    name = host.rstrip(".")
-    if not _HOST_CHARS.match(name) or len(name) > 253:
-        return f"invalid host name '{host[:80]}'"
-    if any(not 0 < len(label) < 64 for label in name.split(".")):
-        return f"invalid host name '{host[:80]}' (empty or over-long label)"
-    return None
-
-
-def _join(base: str, location: str) -> str | None:
-    """``location`` resolved against ``base``; None when it cannot be parsed at all."""
-    try:
-        return urljoin(base, location.strip())
-    except ValueError:
-        return None
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def meta_refresh_target(body: bytes, base: str) -> str | None:
-    """The target of a ``<meta http-equiv="refresh">`` that redirects soon, else None.
-
-    Scans tag by tag (the first META_TAGS_READ ``<meta`` tags, each up to its ``>`` and at most
-    META_TAG_MAX bytes) rather than with one pattern over the document, which unclosed tags by
-    the thousand make quadratic."""
-    head = body[:META_REFRESH_SCAN]
-    for count, opening in enumerate(_META_OPEN.finditer(head)):
-        if count >= META_TAGS_READ:
-            break
-        start = opening.start()
-        end = head.find(b">", start, start + META_TAG_MAX)
-        tag = head[start : end if end >= 0 else start + META_TAG_MAX]
-        if _HTTP_EQUIV_REFRESH.search(tag):
-            return _refresh_target(tag, base)
-    return None
-
-
-def _refresh_target(tag: bytes, base: str) -> str | None:
-    content = _REFRESH_CONTENT.search(tag)
-    if not content:
-        return None
-    delay, target = float(content.group(1)), content.group(2).strip().decode("utf-8", "replace")
-    if not target or delay > META_REFRESH_MAX_DELAY_S:
-        return None
-    resolved = _join(base, target)
-    if resolved is None:
-        return None
-    try:
-        return None if normalize(resolved) == normalize(base) else resolved
-    except ValueError:
-        return resolved  # unparseable: the next hop reports it as invalid
-
-
-def classify_http_error(exc: httpx.HTTPError) -> tuple[str, str]:
-    """Map an httpx failure to (kind, detail)."""
-    detail = str(exc) or type(exc).__name__
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in detail or "TLS" in detail:
-        return "tls", detail
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout", detail
-    if isinstance(exc, httpx.ConnectError):
-        if "refused" in detail.lower() or any(isinstance(e, ConnectionRefusedError) for e in chain):
-            return "refused", f"connection refused ({detail})"
-        return "reset", detail
-    if isinstance(exc, httpx.RemoteProtocolError):
-        lowered = detail.lower()
-        if "disconnected" in lowered or "peer closed" in lowered or "incomplete" in lowered:
-            return "reset", detail
-        return "protocol", detail
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.NetworkError)):
-        return "reset", detail
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
-        return "invalid", detail
-    if isinstance(exc, httpx.DecodingError):
-        return "protocol", detail
-    return "reset", detail

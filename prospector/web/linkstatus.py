@@ -19,8 +19,8 @@ from prospector.errors import ForbiddenAddressError
 from prospector.models import utcnow
 from prospector.web import signals
 from prospector.web.browser import Rendered
-from prospector.web.fetch import Fetched, Fetcher, invalid_url
-from prospector.web.urls import dedupe_key
+from prospector.web.fetch import Fetched, Fetcher
+from prospector.web.urls import dedupe_key, invalid_url
 
 VERDICTS: dict[str, str] = {
     "ok": "live",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_CHARS = re.compile(r"^[a-z0-9_.-]+$")
 
 
 def normalize(url: str) -> str:
@@ -114,3 +118,35 @@ def registrable_domain(host: str) -> str:
         return f"{parts.domain}.{parts.suffix}"
     labels = name.split(".")
     return ".".join(labels[-2:])
+
+
+def invalid_url(url: str) -> str | None:
+    """Why ``url`` cannot be fetched as it is (None when it can)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return f"malformed URL: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"not an http(s) URL (scheme '{parts.scheme}')" if parts.scheme else "not a URL"
+    if not parts.hostname:
+        return "URL has no host"
+    if any(c.isspace() for c in parts.netloc):
+        return "whitespace in host"
+    try:  # what httpx will send: IDNA-encoded host, bounded length
+        host = httpx.URL(url).raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return f"malformed URL: {exc}"[:300]
+    return _bad_host(host)
+
+
+def _bad_host(host: str) -> str | None:
+    """Why a host (as sent, IDNA-encoded) cannot be a DNS name or an IP address."""
+    if host.startswith("[") or ":" in host:
+        return None  # an IPv6 literal, checked by the network guard
+    name = host.rstrip(".")
+    if not _HOST_CHARS.match(name) or len(name) > 253:
+        return f"invalid host name '{host[:80]}'"
+    if any(not 0 < len(label) < 64 for label in name.split(".")):
+        return f"invalid host name '{host[:80]}' (empty or over-long label)"
+    return None

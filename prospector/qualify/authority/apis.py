@@ -33,7 +33,7 @@ from prospector.errors import (
 )
 from prospector.qualify.authority.providers import AuthorityProvider, ClientSource, answer
 from prospector.qualify.model import Component
-from prospector.web.fetch import retry_after
+from prospector.web.failures import retry_after
 
 OPR_BATCH = 100
 MOZ_BATCH = 50
