@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from prospector.errors import UserError
+from prospector.inbox.bounds import MAX_HEADER_CHARS, MAX_PARTS
 from prospector.inbox.classify import Classification, classify
 from prospector.inbox.dates import return_date
 from prospector.inbox.intent import judge_intent, removal_request
-from prospector.inbox.message import MailParseError, html_to_text
+from prospector.inbox.message import MailParseError, html_to_text, parse_mail
 from prospector.inbox.quotes import strip_quotes
 from prospector.inbox.reports import enhanced_codes
 from prospector.inbox.severity import judge
@@ -434,3 +435,41 @@ def test_inspect_email_on_a_missing_file_is_one_error_line_and_exit_2(tmp_path: 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+
+
+# -- mail built to make the parser work for minutes -----------------------------------------------
+
+_HEAD = b"From: Grace <grace@b.example>\r\nTo: outreach@soilsmith.example\r\nMIME-Version: 1.0\r\n"
+_THANKS = b"\r\n\r\nThanks, happy to add your guide to the page!\r\n"
+PARSER_BOMBS = {
+    # before the bounds: minutes of CPU each (quadratic in the header, or a dozen parses a part)
+    "encoded words in the subject": _HEAD + b"Subject: " + b"=?utf-8?q?a?= " * 280_000 + _THANKS,
+    "folded encoded words": _HEAD + b"Subject: " + b"=?utf-8?q?a?=\r\n " * 100_000 + _THANKS,
+    "content-type parameters": _HEAD
+    + b"Subject: Re: your guide\r\nContent-Type: text/plain; "
+    + b"a=b; " * 300_000
+    + _THANKS,
+    "parameters in a part": _HEAD
+    + b"Subject: Re: your guide\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n"
+    + b"Content-Type: text/plain; "
+    + b"a=b; " * 300_000
+    + _THANKS
+    + b"--z--\r\n",
+    "a hundred thousand parts": _HEAD
+    + b"Subject: Re: your guide\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+    + b"--z\r\nContent-Type: text/plain\r\n\r\nThanks, happy to add your guide!\r\n" * 100_000
+    + b"--z--\r\n",
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", list(PARSER_BOMBS))
+def test_a_mail_built_to_stall_the_parser_is_read_within_bounds(name: str) -> None:
+    data = PARSER_BOMBS[name]
+    parsed = parse_mail(data)
+    for part in parsed.msg.walk():
+        assert all(len(str(value)) <= MAX_HEADER_CHARS for _, value in part.raw_items())
+    assert sum(1 for _ in parsed.msg.walk()) <= MAX_PARTS
+    mail = classify(data)
+    assert mail.kind == "reply" and mail.sender == "grace@b.example"
+    assert "thanks, happy to add your guide" in (mail.reply_text or "").lower()

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 import lxml.html
 
 from prospector.errors import UserError
+from prospector.inbox.bounds import clip_headers, clip_raw_fields, within_bounds
 
 __all__ = [
     "MailParseError",
@@ -37,9 +38,6 @@ __all__ = [
 # A marker put where an HTML quote (gmail_quote, blockquote, Outlook's reply header) was, so the
 # plain-text quote stripper cuts there.
 QUOTE_MARKER = "-----Original Message-----"
-# MIME parts nest this deep at most (real mail: a handful of levels; a forwarded bounce of a
-# forwarded message, perhaps ten).
-MAX_DEPTH = 50
 
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]{1,76}:)")
 # fmt: off
@@ -108,42 +106,30 @@ def parse_mail(data: bytes) -> ParsedMail:
 
 
 def _parse(data: bytes) -> Message:
-    """The message, its MIME tree at most :data:`MAX_DEPTH` deep.
+    """The message, within :mod:`prospector.inbox.bounds`: its MIME tree at most MAX_DEPTH
+    deep and MAX_PARTS wide, every header cut to MAX_HEADER_CHARS.
 
-    The standard parser recurses once per level of nesting (message/rfc822 inside
-    multipart inside ...), as does every walk over the tree afterwards; a mail nested deeper
-    than any real one is read as its top-level headers and its body as plain text.
+    The tree's shape is measured on the lenient ``compat32`` parse, which is cheap; the modern
+    parser, which parses every part's Content-Type several times as it goes, runs only on a
+    mail within bounds. Both recurse once per level of nesting, as does every walk over the
+    tree afterwards; a mail nested deeper or wider than any real one is read as its top-level
+    headers and its body as plain text.
     """
-    msg: Message | None = None
-    for policy in (email.policy.default, email.policy.compat32):
-        try:
-            msg = email.message_from_bytes(data, policy=policy)
-            break
-        except RecursionError:
-            break
-        except Exception:  # the modern parser has bugs on hostile input; compat32 is lenient
-            continue
-    if msg is not None and _depth(msg) <= MAX_DEPTH:
-        return msg
+    data = clip_raw_fields(data)
+    try:
+        shaped = within_bounds(email.message_from_bytes(data, policy=email.policy.compat32))
+    except RecursionError:
+        shaped = False
+    if shaped:
+        for policy in (email.policy.default, email.policy.compat32):
+            try:
+                return clip_headers(email.message_from_bytes(data, policy=policy))
+            except Exception:  # the modern parser has bugs on hostile input; compat32 is lenient
+                continue
     flat = BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
     del flat["Content-Type"], flat["Content-Transfer-Encoding"]
     flat["Content-Type"] = "text/plain; charset=utf-8"
-    return flat
-
-
-def _depth(msg: Message) -> int:
-    """How deep the MIME tree goes (1 for a single part), without recursing."""
-    deepest = 0
-    stack: list[tuple[Message, int]] = [(msg, 1)]
-    while stack:
-        part, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        payload = part.get_payload() if part.is_multipart() else None
-        if isinstance(payload, list):
-            stack.extend((sub, depth + 1) for sub in payload if isinstance(sub, Message))
-    return deepest
+    return clip_headers(flat)
 
 
 def header(msg: Message, name: str) -> str:
