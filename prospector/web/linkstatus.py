@@ -253,12 +253,12 @@ class LinkChecker:
     async def _judge_rendered(self, url: str, fetched: Fetched, why: str, depth: int) -> LinkCheck:
         assert self.render is not None
         landed = await self.render(fetched.final_url)
-        if landed is None:
+        if landed is None:  # what its scripts do decides the verdict: unknown, not "ok"
             return result(
                 url,
-                "ok" if not fetched.hops else "redirected",
+                "timeout",
                 fetched,
-                f"{fetched.status} ({why}; the browser could not render it)",
+                f"{fetched.status} ({why}), but the browser could not render it in time",
             )
         if landed.final_url.split("#")[0] != fetched.final_url.split("#")[0]:
             target = await self._judge(landed.final_url, depth + 1)
