@@ -34,6 +34,7 @@ from prospector.cli import (
 )
 from prospector.cli.state import AppState
 from prospector.errors import ProspectorError
+from prospector.validation import printable
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -150,6 +151,5 @@ def _fail(message: str, code: int) -> None:
     """``error: ...`` for each problem (one per line); a control character in a message (it
     may quote a file or an argument) is shown escaped, never sent to the terminal."""
     for line in message.strip("\n").split("\n"):
-        visible = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
-        sys.stderr.write(f"error: {visible}\n")
+        sys.stderr.write(f"error: {printable(line, limit=None)}\n")
     sys.exit(code)
